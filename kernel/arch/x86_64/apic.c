@@ -1,0 +1,156 @@
+/*
+ * The local APIC timer (Intel SDM vol. 3A, 11.5.4) and the legacy PICs.
+ *
+ * The 8259 PICs are remapped out of the exception range and masked: every
+ * interrupt comes through the APICs.  The APIC timer and the TSC are
+ * calibrated against PIT channel 2 (8254 data sheet: 1.193182 MHz), then the
+ * timer runs periodically at TIMER_HZ on vector VEC_TIMER.
+ */
+#include <arch/x86.h>
+#include <kernel/arch.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+
+#define TIMER_HZ        100
+#define PIT_HZ          1193182
+#define CALIBRATE_MS    10
+
+#define APIC_ID         0x020
+#define APIC_EOI        0x0b0
+#define APIC_SVR        0x0f0
+#define APIC_LVT_TIMER  0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR  0x390
+#define APIC_TIMER_DIV  0x3e0
+#define APIC_SVR_ENABLE (1u << 8)
+#define LVT_MASKED      (1u << 16)
+#define LVT_PERIODIC    (1u << 17)
+#define DIV_BY_16       0x3
+
+#define PIC1_CMD  0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD  0xa0
+#define PIC2_DATA 0xa1
+#define PIC_VECTOR_BASE 0xe0
+
+static volatile uint32_t *apic_regs;
+static volatile uint64_t ticks;      /* timer interrupts since apic_init */
+static uint64_t apic_timer_hz;       /* APIC timer input clock / 16 */
+static uint64_t tsc_freq;
+
+static inline uint32_t apic_read(uint32_t reg)
+{
+	return apic_regs[reg / 4];
+}
+
+static inline void apic_write(uint32_t reg, uint32_t v)
+{
+	apic_regs[reg / 4] = v;
+}
+
+/* Remap the 8259s to PIC_VECTOR_BASE.. and mask every line (ICW1-ICW4,
+ * 8259A data sheet). */
+static void pic_disable(void)
+{
+	outb(PIC1_CMD, 0x11);
+	outb(PIC2_CMD, 0x11);
+	outb(PIC1_DATA, PIC_VECTOR_BASE);
+	outb(PIC2_DATA, PIC_VECTOR_BASE + 8);
+	outb(PIC1_DATA, 4);
+	outb(PIC2_DATA, 2);
+	outb(PIC1_DATA, 1);
+	outb(PIC2_DATA, 1);
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
+/* Count APIC timer ticks (divide 16) and TSC cycles over CALIBRATE_MS of
+ * PIT channel 2 in mode 0 (interrupt on terminal count; OUT2 is read back
+ * through port 0x61 bit 5). */
+static void apic_calibrate(void)
+{
+	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
+	uint32_t apic_start = 0xffffffffu;
+	uint64_t tsc0, tsc1;
+	uint32_t apic_end;
+
+	outb(0x61, (inb(0x61) & ~0x03) | 0x00);      /* gate low, speaker off */
+	outb(0x43, 0xb0);                            /* ch2, lo/hi, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	apic_write(APIC_TIMER_DIV, DIV_BY_16);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);      /* gate high: count */
+	apic_write(APIC_TIMER_INIT, apic_start);
+	tsc0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		arch_cpu_relax();
+	apic_end = apic_read(APIC_TIMER_CUR);
+	tsc1 = rdtsc();
+	apic_write(APIC_TIMER_INIT, 0);
+	apic_timer_hz = (uint64_t)(apic_start - apic_end) * 1000 / CALIBRATE_MS;
+	tsc_freq = (tsc1 - tsc0) * 1000 / CALIBRATE_MS;
+	if (apic_timer_hz < TIMER_HZ)
+		panic("apic: timer calibration failed (%lu Hz)", apic_timer_hz);
+}
+
+static bool apic_timer_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	ticks++;
+	apic_write(APIC_EOI, 0);
+	return true;
+}
+
+static bool pic_spurious(struct trap_frame *tf)
+{
+	(void)tf;
+	return true;    /* masked 8259 lines can still raise IRQ 7/15 */
+}
+
+void apic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	pic_disable();
+	trap_set_handler(PIC_VECTOR_BASE + 7, pic_spurious);
+	trap_set_handler(PIC_VECTOR_BASE + 15, pic_spurious);
+	wrmsr(MSR_APIC_BASE, base | (1u << 11));     /* global enable */
+	apic_regs = (volatile uint32_t *)arch_map_mmio(base & 0xffffff000ULL, PAGE_SIZE);
+	if (!apic_regs)
+		panic("apic: cannot map the local APIC");
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	apic_calibrate();
+	trap_set_handler(VEC_TIMER, apic_timer_irq);
+	apic_write(APIC_TIMER_DIV, DIV_BY_16);
+	apic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+	apic_write(APIC_TIMER_INIT, (uint32_t)(apic_timer_hz / TIMER_HZ));
+	klog(LOG_INFO, "apic: id %u, timer %lu Hz (bus/16), tick %d Hz, TSC %lu MHz\n",
+	     apic_read(APIC_ID) >> 24, apic_timer_hz, TIMER_HZ, tsc_freq / 1000000);
+}
+
+uint64_t apic_ticks(void)
+{
+	return ticks;
+}
+
+uint64_t tsc_hz(void)
+{
+	return tsc_freq;
+}
+
+static uint64_t boot_tsc;
+
+void arch_mark_boot_time(void)
+{
+	boot_tsc = rdtsc();
+}
+
+uint64_t arch_uptime_us(void)
+{
+	uint64_t d = rdtsc() - boot_tsc;
+
+	if (!tsc_freq)
+		return 0;
+	return d / tsc_freq * 1000000 + d % tsc_freq * 1000000 / tsc_freq;
+}

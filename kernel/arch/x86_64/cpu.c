@@ -1,0 +1,80 @@
+/*
+ * CPU feature checks and protection bits (Intel SDM vol. 3A 2.5, 4.6;
+ * CPUID leaves per vol. 2A).  NX is required: without it W^X cannot be
+ * enforced and the kernel refuses to boot.  SMEP and SMAP are turned on
+ * when present; a CPU without them boots with a warning (QEMU's qemu64
+ * model lacks both).
+ */
+#include <arch/x86.h>
+#include <arch/cpu.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+
+struct cpu_features cpu_features;
+
+static void cpu_read_features(struct cpu_features *f)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	uint32_t max_leaf = r[0];
+	cpuid(0x80000000, 0, r);
+	uint32_t max_ext = r[0];
+	if (max_leaf >= 7) {
+		cpuid(7, 0, r);
+		f->smep = r[1] & (1u << 7);
+		f->smap = r[1] & (1u << 20);
+		f->fsgsbase = r[1] & (1u << 0);
+		f->umip = r[2] & (1u << 2);
+	}
+	if (max_ext >= 0x80000001) {
+		cpuid(0x80000001, 0, r);
+		f->nx = r[3] & (1u << 20);
+		f->gbpages = r[3] & (1u << 26);
+	}
+	cpuid(1, 0, r);
+	f->apic = r[3] & (1u << 9);
+}
+
+/* Read CPUID and switch on NX, SMEP, SMAP and UMIP.  Runs before the kernel
+ * page tables are built (they use NX bits). */
+void cpu_init_features(void)
+{
+	struct cpu_features *f = &cpu_features;
+	uint64_t cr4;
+
+	cpu_read_features(f);
+	if (!f->nx)
+		panic("cpu: no NX (execute-disable) support; MantraCore needs it "
+		      "for W^X (use a CPU model with NX, e.g. -cpu max)");
+	if (!f->apic)
+		panic("cpu: no local APIC");
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	cr4 = read_cr4();
+	if (f->smep)
+		cr4 |= CR4_SMEP;
+	if (f->smap)
+		cr4 |= CR4_SMAP;
+	if (f->umip)
+		cr4 |= CR4_UMIP;
+	write_cr4(cr4);
+	if (!f->smep || !f->smap)
+		klog(LOG_WARN, "cpu: no %s%s%s: user-memory isolation is weaker on this CPU\n",
+		     f->smep ? "" : "SMEP", !f->smep && !f->smap ? "/" : "",
+		     f->smap ? "" : "SMAP");
+	klog(LOG_INFO, "cpu: NX on, SMEP %s, SMAP %s, UMIP %s\n",
+	     f->smep ? "on" : "absent", f->smap ? "on" : "absent",
+	     f->umip ? "on" : "absent");
+}
+
+bool cpu_protection_active(struct cpu_protection *p)
+{
+	uint64_t cr4 = read_cr4();
+
+	p->nx = rdmsr(MSR_EFER) & EFER_NXE;
+	p->wp = read_cr0() & CR0_WP;
+	p->smep = cr4 & CR4_SMEP;
+	p->smap = cr4 & CR4_SMAP;
+	return p->nx && p->wp && (p->smep || !cpu_features.smep) &&
+	       (p->smap || !cpu_features.smap);
+}

@@ -1,0 +1,145 @@
+/* x86_64 instructions, registers and constants (Intel SDM vol. 3A). */
+#ifndef ARCH_X86_H
+#define ARCH_X86_H
+
+#include <kernel/types.h>
+
+/* Control-register bits (SDM 2.5). */
+#define CR0_WP      (1ULL << 16)
+#define CR4_PGE     (1ULL << 7)
+#define CR4_OSFXSR  (1ULL << 9)
+#define CR4_UMIP    (1ULL << 11)
+#define CR4_FSGSBASE (1ULL << 16)
+#define CR4_SMEP    (1ULL << 20)
+#define CR4_SMAP    (1ULL << 21)
+
+/* MSRs (SDM vol. 4). */
+#define MSR_APIC_BASE 0x0000001b
+#define MSR_EFER      0xc0000080
+#define EFER_NXE      (1ULL << 11)
+
+#define RFLAGS_IF   (1ULL << 9)
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+
+#define DEFINE_CR_ACCESS(n)                                                 \
+	static inline uint64_t read_cr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));           \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_cr##n(uint64_t v)                          \
+	{                                                                   \
+		__asm__ volatile("mov %0, %%cr" #n :: "r"(v) : "memory");   \
+	}
+DEFINE_CR_ACCESS(0)
+DEFINE_CR_ACCESS(2)
+DEFINE_CR_ACCESS(3)
+DEFINE_CR_ACCESS(4)
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static inline void invlpg(vaddr_t va)
+{
+	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+}
+
+/* Register state saved on every trap (isr.S builds it; order matters). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	/* pushed by the CPU (SDM 6.14.1) */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
+
+/* Segment selectors (gdt.c). */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b
+#define SEL_UCODE 0x23
+#define SEL_TSS   0x28
+
+/* Trap vectors. */
+#define VEC_DOUBLE_FAULT 8
+#define VEC_PAGE_FAULT   14
+#define VEC_TIMER        0x20
+#define VEC_SPURIOUS     0xff
+
+/* IST slots (tss.ist[n - 1]). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MCE          3
+
+/* A trap handler.  For exceptions, returning true means "handled, resume";
+ * for interrupt vectors the result is ignored. */
+typedef bool (*trap_handler_t)(struct trap_frame *tf);
+void trap_set_handler(int vec, trap_handler_t fn);
+
+/* True if va lies in the guard page below some kernel stack (paging.c). */
+bool arch_is_stack_guard(vaddr_t va);
+
+/* True if a kernel read of va would not fault (paging.c). */
+bool arch_kernel_readable(vaddr_t va);
+
+/* arch-internal interfaces */
+void gdt_init(void);
+void tss_set_ist(int ist, vaddr_t top);
+void idt_init(void);
+void serial_init(void);
+void trap_dispatch(struct trap_frame *tf);
+void apic_init(void);
+uint64_t apic_ticks(void);
+uint64_t tsc_hz(void);
+void cpu_init_features(void);
+void arch_mark_boot_time(void);
+
+#endif /* ARCH_X86_H */

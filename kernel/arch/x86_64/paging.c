@@ -1,0 +1,244 @@
+/*
+ * Kernel page tables (Intel SDM vol. 3A, 4.5: 4-level paging).
+ *
+ * Kernel half layout (docs/memory.md):
+ *   ffff800000000000  direct map of physical memory (RW, NX)
+ *   ffffc00000000000  kernel stacks, each below an unmapped guard page
+ *   ffffd00000000000  MMIO window (uncached)
+ *   ffffffff80000000  kernel image: text R-X, rodata R--, data/bss RW-,
+ *                     symbols R--
+ * All 256 kernel-half PML4 entries point at PDPTs allocated here once, so
+ * that every address space made later shares them by copying those
+ * entries.  Until SMP arrives one lock-free writer (the boot CPU) exists.
+ */
+#include <arch/x86.h>
+#include <kernel/arch.h>
+#include <kernel/log.h>
+#include <kernel/mm.h>
+#include <kernel/panic.h>
+#include <kernel/pmm.h>
+#include <mantra/bootinfo.h>
+
+#define PTE_P    (1ULL << 0)
+#define PTE_W    (1ULL << 1)
+#define PTE_PWT  (1ULL << 3)
+#define PTE_PCD  (1ULL << 4)
+#define PTE_PS   (1ULL << 7)
+#define PTE_G    (1ULL << 8)
+#define PTE_NX   (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+#define SIZE_2M  0x200000ULL
+
+#define KSTACK_BASE  0xffffc00000000000ULL
+#define KSTACK_SLOT  0x10000ULL          /* 64 KiB of address space each */
+#define KSTACK_SLOTS 4096ULL
+#define MMIO_BASE    0xffffd00000000000ULL
+#define MMIO_SIZE    0x0000010000000000ULL
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __ksyms_start[], __kernel_end[];
+
+static paddr_t kernel_pml4;
+static uint64_t kstack_next;                 /* next free stack slot */
+static vaddr_t mmio_next = MMIO_BASE;
+
+static uint64_t *table_of(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+static uint64_t prot_to_pte(unsigned prot)
+{
+	uint64_t pte = PTE_P | PTE_G;
+
+	if (prot & ARCH_PROT_WRITE)
+		pte |= PTE_W;
+	if (!(prot & ARCH_PROT_EXEC))
+		pte |= PTE_NX;
+	if (prot & ARCH_PROT_UNCACHED)
+		pte |= PTE_PCD | PTE_PWT;
+	return pte;
+}
+
+/* The entry for `va` at the table level whose entries map `level_size`
+ * bytes, allocating intermediate tables.  NULL when out of memory. */
+static uint64_t *pte_slot(vaddr_t va, uint64_t level_size)
+{
+	uint64_t *table = phys_to_virt(kernel_pml4);
+
+	for (int shift = 39; ; shift -= 9) {
+		uint64_t *e = &table[(va >> shift) & 511];
+		if ((1ULL << shift) == level_size)
+			return e;
+		if (!(*e & PTE_P)) {
+			paddr_t page = pmm_alloc_page();
+			if (!page)
+				return NULL;
+			__builtin_memset(phys_to_virt(page), 0, PAGE_SIZE);
+			*e = page | PTE_P | PTE_W;
+		}
+		assert(!(*e & PTE_PS));   /* never split a large page */
+		table = table_of(*e);
+	}
+}
+
+int arch_map_kernel(vaddr_t va, paddr_t pa, size_t size, unsigned prot)
+{
+	uint64_t flags;
+
+	if ((prot & ARCH_PROT_WRITE) && (prot & ARCH_PROT_EXEC))
+		return -1;
+	if ((va | pa | size) & (PAGE_SIZE - 1) || va < MANTRA_DIRECT_MAP_BASE)
+		return -1;
+	flags = prot_to_pte(prot);
+	while (size) {
+		bool large = !((va | pa) & (SIZE_2M - 1)) && size >= SIZE_2M;
+		uint64_t step = large ? SIZE_2M : PAGE_SIZE;
+		uint64_t *e = pte_slot(va, step);
+		if (!e)
+			return -1;
+		*e = pa | flags | (large ? PTE_PS : 0);
+		invlpg(va);
+		va += step;
+		pa += step;
+		size -= step;
+	}
+	return 0;
+}
+
+/* Walk to the leaf entry mapping va; NULL if some level is not present. */
+static const uint64_t *pte_lookup(vaddr_t va)
+{
+	const uint64_t *table = phys_to_virt(read_cr3() & PTE_ADDR);
+
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		const uint64_t *e = &table[(va >> shift) & 511];
+		if (!(*e & PTE_P))
+			return NULL;
+		if (shift == 12 || (*e & PTE_PS))
+			return e;
+		table = table_of(*e);
+	}
+	return NULL;
+}
+
+bool arch_kernel_readable(vaddr_t va)
+{
+	return va >= MANTRA_DIRECT_MAP_BASE && pte_lookup(va) != NULL;
+}
+
+bool arch_query_kernel(vaddr_t va, unsigned *prot)
+{
+	const uint64_t *e = pte_lookup(va);
+
+	if (!e)
+		return false;
+	*prot = ARCH_PROT_READ;
+	if (*e & PTE_W)
+		*prot |= ARCH_PROT_WRITE;
+	if (!(*e & PTE_NX))
+		*prot |= ARCH_PROT_EXEC;
+	if (*e & PTE_PCD)
+		*prot |= ARCH_PROT_UNCACHED;
+	return true;
+}
+
+vaddr_t arch_map_mmio(paddr_t pa, size_t size)
+{
+	paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+	size_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
+	vaddr_t va = mmio_next;
+
+	if (va + len > MMIO_BASE + MMIO_SIZE ||
+	    arch_map_kernel(va, base, len, ARCH_PROT_READ | ARCH_PROT_WRITE |
+			    ARCH_PROT_UNCACHED) != 0)
+		return 0;
+	mmio_next += len;
+	return va + (pa - base);
+}
+
+vaddr_t arch_kstack_alloc(size_t size)
+{
+	vaddr_t slot = KSTACK_BASE + kstack_next * KSTACK_SLOT;
+	paddr_t pa;
+
+	if (size > KSTACK_SLOT - PAGE_SIZE || kstack_next >= KSTACK_SLOTS ||
+	    (size & (PAGE_SIZE - 1)))
+		return 0;
+	pa = pmm_alloc_pages(size / PAGE_SIZE, 1);
+	if (!pa)
+		return 0;
+	/* [slot, slot + PAGE_SIZE) stays unmapped: the guard page. */
+	if (arch_map_kernel(slot + PAGE_SIZE, pa, size,
+			    ARCH_PROT_READ | ARCH_PROT_WRITE) != 0) {
+		pmm_free_pages(pa, size / PAGE_SIZE);
+		return 0;
+	}
+	kstack_next++;
+	return slot + PAGE_SIZE + size;
+}
+
+bool arch_is_stack_guard(vaddr_t va)
+{
+	return va >= KSTACK_BASE && va < KSTACK_BASE + KSTACK_SLOTS * KSTACK_SLOT &&
+	       (va - KSTACK_BASE) % KSTACK_SLOT < PAGE_SIZE;
+}
+
+static void map_section(const char *start, const char *end, paddr_t kphys,
+			vaddr_t kvirt, unsigned prot)
+{
+	vaddr_t va = (vaddr_t)start;
+	size_t size = ALIGN_UP((vaddr_t)end, PAGE_SIZE) - va;
+
+	if (size && arch_map_kernel(va, kphys + (va - kvirt), size, prot) != 0)
+		panic("paging: cannot map kernel section at %#lx", va);
+}
+
+static bool direct_mapped(uint32_t type)
+{
+	return type != MANTRA_MEM_MMIO && type != MANTRA_MEM_BAD;
+}
+
+/*
+ * Build the kernel's page tables and switch to them: the direct map of every
+ * RAM range of the boot memory map, and the kernel image section by section
+ * (W^X).  The loader's identity map is gone afterwards.  Needs the frame
+ * allocator and EFER.NXE.
+ */
+void arch_paging_init(const struct mantra_bootinfo *bi)
+{
+	const struct mantra_mmap_entry *mm = phys_to_virt(bi->mmap);
+	uint64_t *pml4;
+	unsigned rw = ARCH_PROT_READ | ARCH_PROT_WRITE;
+
+	kernel_pml4 = pmm_alloc_page();
+	if (!kernel_pml4)
+		panic("paging: no memory for the kernel page tables");
+	pml4 = phys_to_virt(kernel_pml4);
+	__builtin_memset(pml4, 0, PAGE_SIZE);
+	for (int i = 256; i < 512; i++) {
+		paddr_t pdpt = pmm_alloc_page();
+		if (!pdpt)
+			panic("paging: no memory for the kernel page tables");
+		__builtin_memset(phys_to_virt(pdpt), 0, PAGE_SIZE);
+		pml4[i] = pdpt | PTE_P | PTE_W;
+	}
+	for (uint32_t i = 0; i < bi->mmap_count; i++) {
+		paddr_t base = ALIGN_DOWN(mm[i].base, PAGE_SIZE);
+		paddr_t end = ALIGN_UP(mm[i].base + mm[i].length, PAGE_SIZE);
+		if (direct_mapped(mm[i].type) && end > base &&
+		    arch_map_kernel(MANTRA_DIRECT_MAP_BASE + base, base, end - base, rw))
+			panic("paging: cannot build the direct map");
+	}
+	map_section(__text_start, __text_end, bi->kernel_phys, bi->kernel_virt,
+		    ARCH_PROT_READ | ARCH_PROT_EXEC);
+	map_section(__rodata_start, __rodata_end, bi->kernel_phys,
+		    bi->kernel_virt, ARCH_PROT_READ);
+	map_section(__data_start, __data_end, bi->kernel_phys, bi->kernel_virt, rw);
+	map_section(__ksyms_start, __kernel_end, bi->kernel_phys,
+		    bi->kernel_virt, ARCH_PROT_READ);
+	write_cr4(read_cr4() | CR4_PGE);
+	write_cr0(read_cr0() | CR0_WP);
+	write_cr3(kernel_pml4);
+}

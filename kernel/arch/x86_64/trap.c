@@ -1,0 +1,158 @@
+/*
+ * The IDT and trap dispatch (Intel SDM vol. 3A, chapter 6).
+ *
+ * Exceptions raised by kernel code are kernel bugs: they print KERNEL PANIC
+ * with the reason, the registers, CR2 and the error code, and a symbolized
+ * backtrace.  The one exception is a fault at an instruction listed in the
+ * exception table (.extable): the handler resumes at its fixup address,
+ * which is how the kernel probes memory that may not be mapped.
+ * Device and timer vectors go to handlers registered with trap_set_handler.
+ */
+#include <arch/x86.h>
+#include <arch/extable.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+
+struct idt_entry {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct idt_entry) == 16, "IDT gate (SDM figure 6-8)");
+
+extern const char trap_stubs[];     /* isr.S: 16 bytes per vector */
+#define TRAP_STUB_SIZE 16
+extern const struct extable_entry __extable_start[], __extable_end[];
+
+static struct idt_entry idt[256];
+static trap_handler_t handlers[256];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"BOUND range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack-segment fault", "general protection",
+	"page fault", "reserved (15)", "x87 floating-point error",
+	"alignment check", "machine check", "SIMD floating-point error",
+	"virtualization exception", "control protection", "reserved (22)",
+	"reserved (23)", "reserved (24)", "reserved (25)", "reserved (26)",
+	"reserved (27)", "hypervisor injection", "VMM communication",
+	"security exception", "reserved (31)",
+};
+
+static void idt_set_gate(int vec, uint64_t fn, int ist)
+{
+	idt[vec] = (struct idt_entry){
+		.offset_low = fn & 0xffff,
+		.selector = SEL_KCODE,
+		.ist = (uint8_t)ist,
+		.type_attr = 0x8e,       /* present, DPL0, 64-bit interrupt gate */
+		.offset_mid = (fn >> 16) & 0xffff,
+		.offset_high = (uint32_t)(fn >> 32),
+	};
+}
+
+void idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (int v = 0; v < 256; v++)
+		idt_set_gate(v, (uint64_t)trap_stubs + (uint64_t)v * TRAP_STUB_SIZE, 0);
+	idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
+	idt[2].ist = IST_NMI;
+	idt[18].ist = IST_MCE;
+	__asm__ volatile("lidt %0" :: "m"(idtr));
+}
+
+void trap_set_handler(int vec, trap_handler_t fn)
+{
+	handlers[vec] = fn;
+}
+
+/* Exception-table lookup: the fixup for a faulting kernel rip, or 0. */
+static uint64_t extable_fixup(uint64_t rip)
+{
+	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
+
+static void dump_frame(const struct trap_frame *tf)
+{
+	klog_raw("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n",
+		 tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	klog_raw("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n",
+		 tf->rsi, tf->rdi, tf->rbp, tf->rsp);
+	klog_raw("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n",
+		 tf->r8, tf->r9, tf->r10, tf->r11);
+	klog_raw("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n",
+		 tf->r12, tf->r13, tf->r14, tf->r15);
+	klog_raw("  rip %016lx cs %04lx rflags %08lx ss %04lx\n",
+		 tf->rip, tf->cs, tf->rflags, tf->ss);
+	klog_raw("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx\n",
+		 read_cr0(), read_cr2(), read_cr3(), read_cr4());
+	klog_raw("  vector %lu error code %#lx\n", tf->vector, tf->error_code);
+}
+
+static void page_fault_reason(const struct trap_frame *tf, char *buf, size_t n)
+{
+	uint64_t e = tf->error_code;
+
+	fmt_snprintf(buf, n, "page fault at %#lx: %s %s%s%s", read_cr2(),
+		     e & 1 ? "protection violation on" : "not-present page on",
+		     e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
+		     e & 4 ? " from user mode" : "",
+		     e & 8 ? " (reserved bit set)" : "");
+}
+
+/* An exception in kernel mode that no fixup covers: report and stop. */
+__noreturn static void trap_panic(struct trap_frame *tf)
+{
+	char reason[160];
+
+	if (tf->vector == VEC_PAGE_FAULT)
+		page_fault_reason(tf, reason, sizeof(reason));
+	else if (tf->vector == VEC_DOUBLE_FAULT && arch_is_stack_guard(read_cr2()))
+		fmt_snprintf(reason, sizeof(reason),
+			     "double fault: kernel stack overflow (guard page %#lx hit)",
+			     read_cr2());
+	else
+		fmt_snprintf(reason, sizeof(reason), "%s",
+			     tf->vector < 32 ? exception_names[tf->vector]
+					     : "unexpected interrupt");
+	panic_begin(reason);
+	dump_frame(tf);
+	panic_backtrace(tf->rip, tf->rbp);
+	panic_end();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	uint64_t fixup;
+
+	if (tf->vector >= 32) {
+		if (handlers[tf->vector])
+			handlers[tf->vector](tf);
+		else if (tf->vector != VEC_SPURIOUS)
+			klog(LOG_WARN, "trap: unexpected interrupt vector %lu\n",
+			     tf->vector);
+		return;
+	}
+	if (handlers[tf->vector] && handlers[tf->vector](tf))
+		return;
+	fixup = extable_fixup(tf->rip);
+	if (fixup && (tf->vector == VEC_PAGE_FAULT || tf->vector == 13)) {
+		tf->rip = fixup;
+		tf->rax = (uint64_t)-1;
+		return;
+	}
+	trap_panic(tf);
+}

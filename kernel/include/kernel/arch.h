@@ -1,0 +1,95 @@
+/*
+ * The arch hooks: the only way generic kernel code reaches the machine.
+ * Each architecture (kernel/arch/<arch>/) implements all of them; host unit
+ * tests provide stand-ins (tests/host/stubs.c).
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <kernel/types.h>
+
+struct mantra_bootinfo;
+
+/* Bring-up, in this order (core/main.c):
+ * arch_early_init: debug console, segments, trap table; before any output.
+ * arch_cpu_init: CPU feature checks and protection bits (NX, SMEP, SMAP).
+ * arch_paging_init: the kernel's own page tables (needs the frame
+ *   allocator); the loader's identity map is gone afterwards.
+ * arch_late_init: fault stacks and the timer (needs the kernel heap). */
+void arch_early_init(void);
+void arch_cpu_init(void);
+void arch_paging_init(const struct mantra_bootinfo *bi);
+void arch_late_init(void);
+
+/* Continue on the stack whose top is `top` by calling fn(arg); fn must not
+ * return.  The old stack is abandoned. */
+__noreturn void arch_switch_stack(vaddr_t top, void (*fn)(void *), void *arg);
+
+/* Name of this architecture, for the banner. */
+#define ARCH_NAME_LEN 16
+extern const char arch_name[];
+
+/* Interrupt state of the current CPU.  arch_irq_save() disables interrupts
+ * and returns the previous state for arch_irq_restore(). */
+typedef unsigned long irqstate_t;
+irqstate_t arch_irq_save(void);
+void arch_irq_restore(irqstate_t state);
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+
+/* Spin-wait hint (PAUSE on x86). */
+void arch_cpu_relax(void);
+
+/* Stop this CPU for good, interrupts off. */
+__noreturn void arch_halt_forever(void);
+
+/* Wait for the next interrupt (interrupts enabled on return). */
+void arch_wait_for_interrupt(void);
+
+/* Write bytes to the early debug console (serial).  Callable from any
+ * context, including panic and exception handlers. */
+void arch_console_write(const char *s, size_t n);
+
+/* A monotonically increasing cycle counter (TSC on x86). */
+uint64_t arch_cycles(void);
+
+/* Microseconds since the kernel started (0 until the clock is calibrated). */
+uint64_t arch_uptime_us(void);
+
+/* Leave the machine (QEMU test exit or ACPI power-off) with a status;
+ * returns only if no exit device exists. */
+void arch_machine_exit(int status);
+
+/* Walk the frame-pointer chain starting at `fp`, calling fn(pc, ctx) for
+ * each return address, at most `max` frames.  Stops at an invalid frame. */
+void arch_backtrace(uintptr_t fp, void (*fn)(uintptr_t pc, void *ctx),
+		    void *ctx, int max);
+
+/* Kernel address space (the upper half, shared by every process). */
+enum arch_prot {
+	ARCH_PROT_READ = 1,
+	ARCH_PROT_WRITE = 2,
+	ARCH_PROT_EXEC = 4,
+	ARCH_PROT_UNCACHED = 8,     /* device memory */
+};
+
+/* Map [va, va+size) to [pa, pa+size) in the kernel half with `prot`
+ * (ARCH_PROT_*; write+exec together is refused: W^X).  Page-aligned
+ * arguments; uses large pages where alignment allows.  Returns 0, or -1 if
+ * the arguments are bad or page-table memory ran out. */
+int arch_map_kernel(vaddr_t va, paddr_t pa, size_t size, unsigned prot) __must_check;
+
+/* Map device memory uncached into the kernel's MMIO window; returns the
+ * virtual address of `pa` or 0 on failure. */
+vaddr_t arch_map_mmio(paddr_t pa, size_t size);
+
+/* A new kernel stack of `size` bytes (multiple of PAGE_SIZE) with an
+ * unmapped guard page below it; returns its top, or 0 when out of memory
+ * or stack slots. */
+vaddr_t arch_kstack_alloc(size_t size);
+
+/* Page-table entry bits of va in the kernel half, for tests: returns false
+ * if unmapped, otherwise sets *prot to ARCH_PROT_* of the mapping. */
+bool arch_query_kernel(vaddr_t va, unsigned *prot);
+
+#endif /* KERNEL_ARCH_H */

@@ -1,0 +1,27 @@
+/* Kernel bugs: a broken invariant stops the machine with a message. */
+#ifndef KERNEL_PANIC_H
+#define KERNEL_PANIC_H
+
+#include <kernel/types.h>
+
+/* Print "KERNEL PANIC: <message>", the registers of the caller and a
+ * symbolized backtrace, then stop every CPU.  Never returns. */
+__noreturn __printf(1, 2) void panic(const char *fmt, ...);
+
+/* The pieces of a panic report, for arch trap handlers that add their own
+ * register dump: panic_begin() stops other output and prints the
+ * "KERNEL PANIC: <reason>" line; panic_backtrace() prints the symbolized
+ * frame-pointer chain starting at (pc, fp); panic_end() stops the machine. */
+void panic_begin(const char *reason);
+void panic_backtrace(uintptr_t pc, uintptr_t fp);
+__noreturn void panic_end(void);
+
+/* assert: a kernel invariant; always compiled in (kernel bugs must be loud). */
+#define assert(cond)                                                        \
+	do {                                                                \
+		if (unlikely(!(cond)))                                      \
+			panic("assertion failed: %s (%s:%d)", #cond,        \
+			      __FILE__, __LINE__);                          \
+	} while (0)
+
+#endif /* KERNEL_PANIC_H */

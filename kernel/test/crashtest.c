@@ -1,0 +1,69 @@
+/*
+ * Deliberate kernel crashes, selected by `crashtest=NAME` on the command
+ * line, so the host tests can check that each kind of kernel bug produces
+ * a KERNEL PANIC report naming the faulting function.  Every function is
+ * noinline so it shows up in the backtrace under its own name.
+ */
+#include <kernel/boot.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/string.h>
+
+__attribute__((noinline)) void crashtest_page_fault(void)
+{
+	*(volatile uint64_t *)0xdead0000 = 1;    /* never mapped */
+}
+
+/* Recurse until the guard page stops us (depth is data-dependent so the
+ * compiler cannot see an infinite recursion, and nothing is a tail call). */
+__attribute__((noinline)) static int crashtest_recurse(volatile char *prev,
+						       unsigned long depth)
+{
+	volatile char frame[512];
+
+	frame[0] = prev ? (char)(prev[0] + 1) : 0;
+	if (depth == 0)
+		return frame[0];
+	return crashtest_recurse(frame, depth - 1) + frame[1];
+}
+
+__attribute__((noinline)) void crashtest_stack_overflow(void)
+{
+	crashtest_recurse(NULL, ~0UL);
+}
+
+static const uint8_t crashtest_data_code[] = { 0xc3 };   /* ret */
+
+__attribute__((noinline)) void crashtest_exec_data(void)
+{
+	((void (*)(void))(uintptr_t)crashtest_data_code)();   /* NX */
+}
+
+__attribute__((noinline)) void crashtest_assert(void)
+{
+	volatile int one = 1;
+	assert(one == 2);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} crashtests[] = {
+	{ "page_fault", crashtest_page_fault },
+	{ "stack_overflow", crashtest_stack_overflow },
+	{ "exec_data", crashtest_exec_data },
+	{ "assert", crashtest_assert },
+};
+
+void crashtest_run(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(crashtests); i++) {
+		if (strcmp(name, crashtests[i].name) == 0) {
+			klog(LOG_INFO, "crashtest: %s\n", name);
+			crashtests[i].fn();
+			klog(LOG_ERROR, "crashtest: %s did not crash\n", name);
+			return;
+		}
+	}
+	klog(LOG_WARN, "crashtest: unknown test '%s' ignored\n", name);
+}

@@ -1,0 +1,60 @@
+# MantraCore: clang for x86_64 ELF, linked in two passes so the kernel
+# carries its own symbol table (.ksyms, the last section; see linker.ld).
+
+KARCH      := x86_64
+KBUILD     := $(BUILD)/kernel
+KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
+	-nostdinc -isystem $(RESOURCE_DIR)/include \
+	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
+	-fno-pic -fno-pie -fno-stack-protector -fno-builtin \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables -ffunction-sections \
+	$(PREFIX_MAP) \
+	-DMANTRA_VERSION='"$(MANTRA_VERSION)"' -DMANTRA_COMMIT='"$(MANTRA_COMMIT)"' \
+	-Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
+KASFLAGS   := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
+
+KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c kernel/lib/*.c \
+	kernel/test/*.c kernel/arch/$(KARCH)/*.c kernel/arch/$(KARCH)/*.S)) \
+	lib/bootfs/bootfs.c
+KERNEL_OBJS := $(patsubst %,$(KBUILD)/%.o,$(KERNEL_SRCS))
+KERNEL_LDS  := kernel/arch/$(KARCH)/linker.ld
+KLDFLAGS    := -T $(KERNEL_LDS) -nostdlib -static --build-id=none \
+	-z max-page-size=4096 -z noexecstack
+
+$(KBUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CLANG) $(KCFLAGS) -c $< -o $@
+
+$(KBUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
+
+# Pass 1: an empty symbol table.  Pass 2: the real one.  The check proves
+# the second pass moved no symbol.
+$(KBUILD)/ksyms.empty.S: tools/ksyms.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/ksyms.py --empty > $@
+
+$(KBUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(KBUILD)/ksyms.empty.S.o $(KERNEL_LDS)
+	@echo "  LD      $@"
+	$(Q)$(LLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/ksyms.empty.S.o
+
+$(KBUILD)/ksyms.S: $(KBUILD)/kernel.pass1.elf tools/ksyms.py
+	$(Q)$(NM) --defined-only $< | $(PYTHON) tools/ksyms.py > $@
+
+$(KBUILD)/ksyms.empty.S.o $(KBUILD)/ksyms.S.o: $(KBUILD)/%.S.o: $(KBUILD)/%.S
+	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(KBUILD)/ksyms.S.o $(KBUILD)/kernel.pass1.elf
+	@echo "  LD      $@"
+	$(Q)$(LLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/ksyms.S.o
+	$(Q)$(PYTHON) tools/ksyms.py --compare $(KBUILD)/kernel.pass1.elf $@
+
+-include $(KERNEL_OBJS:.o=.d)
+
+.PHONY: kernel
+kernel: $(BUILD)/kernel.elf
