@@ -28,7 +28,7 @@ PREFIX_MAP := -ffile-prefix-map=$(CURDIR)/=
 # ---------------------------------------------------------------------------
 # Default: the disk image.
 .PHONY: all
-all: $(BUILD)/mantra.img
+all: toolchain-check $(BUILD)/mantra.img
 
 include mk/kernel.mk
 include mk/boot.mk
@@ -37,7 +37,9 @@ include mk/host-tests.mk
 include mk/tests.mk
 
 # ---------------------------------------------------------------------------
-.PHONY: deps toolchain-check clean
+.PHONY: deps toolchain-check clean FORCE
+FORCE:
+
 deps:
 	$(Q)tools/deps.sh
 

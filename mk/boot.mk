@@ -8,17 +8,21 @@ BCFLAGS    := --target=x86_64-unknown-windows -std=gnu11 -ffreestanding \
 	-O2 -Wall -Wextra -Werror -Wno-unused-parameter $(PREFIX_MAP) \
 	-Iabi/include -Ilib -MMD -MP
 BLDFLAGS   := -subsystem:efi_application -entry:efi_main -nodefaultlib \
-	-dll:no /Brepro /timestamp:0
+	/Brepro /timestamp:0
 
 BOOT_SRCS  := $(sort $(wildcard boot/efi/*.c)) lib/elf/elf64.c
 BOOT_OBJS  := $(patsubst %,$(BBUILD)/%.o,$(BOOT_SRCS))
 
-$(BBUILD)/%.c.o: %.c
+$(BBUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BCFLAGS) $(BLDFLAGS)' | cmp -s - $@ || echo '$(BCFLAGS) $(BLDFLAGS)' > $@
+
+$(BBUILD)/%.c.o: %.c $(BBUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC(efi) $<"
 	$(Q)$(CLANG) $(BCFLAGS) -c $< -o $@
 
-$(BUILD)/BOOTX64.EFI: $(BOOT_OBJS)
+$(BUILD)/BOOTX64.EFI: $(BOOT_OBJS) $(BBUILD)/flags
 	@echo "  LINK    $@"
 	$(Q)$(LLD_LINK) $(BLDFLAGS) -out:$@ $(BOOT_OBJS)
 

@@ -9,10 +9,10 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
 	-fno-pic -fno-pie -fno-stack-protector -fno-builtin \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -ffunction-sections \
 	$(PREFIX_MAP) \
-	-DMANTRA_VERSION='"$(MANTRA_VERSION)"' -DMANTRA_COMMIT='"$(MANTRA_COMMIT)"' \
-	-Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
+	-I$(KBUILD)/include -Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
 KASFLAGS   := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
 
 KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c kernel/lib/*.c \
@@ -23,12 +23,26 @@ KERNEL_LDS  := kernel/arch/$(KARCH)/linker.ld
 KLDFLAGS    := -T $(KERNEL_LDS) -nostdlib -static --build-id=none \
 	-z max-page-size=4096 -z noexecstack
 
-$(KBUILD)/%.c.o: %.c
+# The version banner, rewritten only when it changes.
+$(KBUILD)/include/generated/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define MANTRA_VERSION "%s"\n#define MANTRA_COMMIT "%s"\n' \
+		'$(MANTRA_VERSION)' '$(MANTRA_COMMIT)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(KBUILD)/kernel/core/main.c.o: $(KBUILD)/include/generated/version.h
+
+# Rebuild everything when the flags change.
+$(KBUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KCFLAGS) $(KLDFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KLDFLAGS)' > $@
+
+$(KBUILD)/%.c.o: %.c $(KBUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CLANG) $(KCFLAGS) -c $< -o $@
 
-$(KBUILD)/%.S.o: %.S
+$(KBUILD)/%.S.o: %.S $(KBUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
@@ -44,7 +58,7 @@ $(KBUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(KBUILD)/ksyms.empty.S.o $(KERNEL_LD
 	$(Q)$(LLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/ksyms.empty.S.o
 
 $(KBUILD)/ksyms.S: $(KBUILD)/kernel.pass1.elf tools/ksyms.py
-	$(Q)$(NM) --defined-only $< | $(PYTHON) tools/ksyms.py > $@
+	$(Q)$(NM) -S --defined-only $< | $(PYTHON) tools/ksyms.py > $@
 
 $(KBUILD)/ksyms.empty.S.o $(KBUILD)/ksyms.S.o: $(KBUILD)/%.S.o: $(KBUILD)/%.S
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@

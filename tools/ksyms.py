@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Make the kernel's embedded symbol table (see kernel/include/kernel/ksyms.h).
 
-  llvm-nm --defined-only kernel.elf | ksyms.py > ksyms.S   table of functions
+  llvm-nm -S --defined-only kernel.elf | ksyms.py > ksyms.S   table of functions
   ksyms.py --empty > ksyms.S                               empty table (pass 1)
   ksyms.py --compare pass1.elf final.elf                   fail if symbols moved
 
 The output is assembly for the .ksyms section: a header (magic, count), the
 entries (addr, name offset, size) sorted by address, then the names.
-Sizes are the distance to the next symbol, so a lookup past a function's
-end does not claim it.
+Only symbols with a size (functions, including assembly ones with .size)
+are kept, so linker-script markers such as __text_end never name code.
 """
 import subprocess
 import sys
@@ -17,16 +17,16 @@ MAGIC = 0x4D59534B  # "KSYM"
 
 
 def read_nm(lines):
+    """(addr, size, name) of each sized text symbol in `nm -S` output."""
     syms = {}
     for line in lines:
         parts = line.split()
-        if len(parts) != 3 or parts[1] not in "tTwW":
+        if len(parts) != 4 or parts[2] not in "tTwW":
             continue
-        addr, name = int(parts[0], 16), parts[2]
-        if name.startswith(("$", ".L", "__ksyms")):
-            continue
-        syms.setdefault(addr, name)
-    return sorted(syms.items())
+        addr, size, name = int(parts[0], 16), int(parts[1], 16), parts[3]
+        if size and not name.startswith(("$", ".L")):
+            syms.setdefault(addr, (size, name))
+    return [(a, s, n) for a, (s, n) in sorted(syms.items())]
 
 
 def emit(syms, out):
@@ -34,13 +34,12 @@ def emit(syms, out):
     out.write(f"\t.long {MAGIC:#x}, {len(syms)}\n")
     names_off = 8 + 16 * len(syms)
     offsets, off = [], names_off
-    for _, name in syms:
+    for _, _, name in syms:
         offsets.append(off)
         off += len(name.encode()) + 1
-    for i, (addr, name) in enumerate(syms):
-        size = syms[i + 1][0] - addr if i + 1 < len(syms) else 0
-        out.write(f"\t.quad {addr:#x}\n\t.long {offsets[i]}, {size}\n")
-    for _, name in syms:
+    for (addr, size, _), name_off in zip(syms, offsets):
+        out.write(f"\t.quad {addr:#x}\n\t.long {name_off}, {size}\n")
+    for _, _, name in syms:
         out.write(f'\t.asciz "{name}"\n')
     out.write('\t.section .note.GNU-stack, "", @progbits\n')
 

@@ -9,6 +9,7 @@
 # fixed GUIDs and volume serial, timestamps from SOURCE_DATE_EPOCH, files
 # and directories created in sorted order.
 set -eu
+PATH=$PATH:/usr/sbin:/sbin      # sgdisk lives in /sbin on Debian
 
 out=$1; shift
 esp_mib=64

@@ -4,6 +4,7 @@
  * for the first process (which arrives with the next issue's work).
  */
 #include <bootfs/bootfs.h>
+#include <generated/version.h>
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/bootmem.h>

@@ -13,6 +13,7 @@
 #define BACKTRACE_MAX     32
 
 static volatile int panicking;
+static int frame_number;
 
 void panic_begin(const char *reason)
 {
@@ -24,25 +25,35 @@ void panic_begin(const char *reason)
 	klog_raw("\nKERNEL PANIC: %s\n", reason);
 }
 
+bool panic_frame(uintptr_t pc, bool return_address)
+{
+	uintptr_t off;
+	/* A return address can point just past its function (a call to a
+	 * noreturn function is often the last instruction): look up the
+	 * call instruction instead. */
+	const char *name = ksyms_lookup(pc - return_address, &off);
+
+	off += return_address;
+	if (frame_number == 0)
+		klog_raw("backtrace:\n");
+	if (name)
+		klog_raw("  #%-2d %016lx %s+%#lx\n", frame_number++, pc, name, off);
+	else
+		klog_raw("  #%-2d %016lx ?\n", frame_number++, pc);
+	return name != NULL;
+}
+
 static void print_frame(uintptr_t pc, void *ctx)
 {
-	int *n = ctx;
-	uintptr_t off;
-	const char *name = ksyms_lookup(pc, &off);
-
-	if (name)
-		klog_raw("  #%-2d %016lx %s+%#lx\n", (*n)++, pc, name, off);
-	else
-		klog_raw("  #%-2d %016lx ?\n", (*n)++, pc);
+	(void)ctx;
+	panic_frame(pc, true);
 }
 
 void panic_backtrace(uintptr_t pc, uintptr_t fp)
 {
-	int n = 0;
-
-	klog_raw("backtrace:\n");
-	print_frame(pc, &n);
-	arch_backtrace(fp, print_frame, &n, BACKTRACE_MAX);
+	if (pc)
+		panic_frame(pc, true);
+	arch_backtrace(fp, print_frame, NULL, BACKTRACE_MAX);
 }
 
 void panic_end(void)

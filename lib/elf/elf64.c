@@ -40,6 +40,9 @@ static void elf64_read_ehdr(const uint8_t *p, struct elf64_ehdr *h)
 	h->e_ehsize = ELF64_RD(p, elf64_ehdr, e_ehsize);
 	h->e_phentsize = ELF64_RD(p, elf64_ehdr, e_phentsize);
 	h->e_phnum = ELF64_RD(p, elf64_ehdr, e_phnum);
+	h->e_shoff = ELF64_RD(p, elf64_ehdr, e_shoff);
+	h->e_shentsize = ELF64_RD(p, elf64_ehdr, e_shentsize);
+	h->e_shnum = ELF64_RD(p, elf64_ehdr, e_shnum);
 }
 
 /* Decode program header i of a validated table. */
@@ -152,6 +155,16 @@ static int elf64_check_table(const struct elf64_ehdr *h, size_t size,
 	    (uint64_t)h->e_phnum * sizeof(struct elf64_phdr) > size - h->e_phoff)
 		return elf64_fail(out, ELF64_ERR_TRUNCATED,
 				  "truncated program header table", why);
+	/* The section header table is usually at the very end of the file,
+	 * so checking it catches a file cut short anywhere after the
+	 * loadable data too. */
+	if (h->e_shnum && h->e_shentsize != 64)
+		return elf64_fail(out, ELF64_ERR_HEADER,
+				  "bad section header entry size", why);
+	if (h->e_shnum && (h->e_shoff > size ||
+			   (uint64_t)h->e_shnum * 64 > size - h->e_shoff))
+		return elf64_fail(out, ELF64_ERR_TRUNCATED,
+				  "truncated: section header table past the end of the file", why);
 	return 0;
 }
 

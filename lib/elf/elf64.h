@@ -86,7 +86,7 @@ _Static_assert(__builtin_offsetof(struct elf64_phdr, p_align) == 48,
 enum elf64_err {
 	ELF64_OK = 0,
 	ELF64_ERR_INVAL = -1,      /* bad argument */
-	ELF64_ERR_TRUNCATED = -2,  /* header or program headers past the end */
+	ELF64_ERR_TRUNCATED = -2,  /* a header table past the end of the file */
 	ELF64_ERR_MAGIC = -3,      /* not ELF */
 	ELF64_ERR_CLASS = -4,      /* not ELFCLASS64 */
 	ELF64_ERR_DATA = -5,       /* not little-endian */

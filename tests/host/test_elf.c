@@ -808,3 +808,26 @@ TEST(elf, random_header_corruption)
 	free(orig);
 	free(img);
 }
+
+/* A file cut short after its loadable data is caught through the section
+ * header table, which lies at the end. */
+TEST(elf, section_headers_past_end_refused)
+{
+	uint8_t *img = make_image();
+	struct elf64_info info;
+	const char *why = NULL;
+
+	wr64(img + 40, IMAGE_SIZE - 64);   /* e_shoff: last 64 bytes */
+	wr16(img + 58, 64);                /* e_shentsize */
+	wr16(img + 60, 1);                 /* e_shnum */
+	CHECK_EQ(elf64_check(img, IMAGE_SIZE, &kernel_policy, &info, &why), 0);
+	wr16(img + 60, 2);                 /* now one entry past the end */
+	CHECK_EQ(elf64_check(img, IMAGE_SIZE, &kernel_policy, &info, &why),
+		 ELF64_ERR_TRUNCATED);
+	CHECK(strstr(why, "truncated") != NULL);
+	wr16(img + 60, 1);
+	wr16(img + 58, 40);                /* bad entry size */
+	CHECK_EQ(elf64_check(img, IMAGE_SIZE, &kernel_policy, &info, &why),
+		 ELF64_ERR_HEADER);
+	free(img);
+}

@@ -7,6 +7,7 @@
  */
 
 	.text
+	.type trap_common, @function
 trap_common:
 	push	%rax
 	push	%rbx
@@ -49,12 +50,14 @@ trap_common:
 	pop	%rax
 	add	$16, %rsp		/* vector, error code */
 	iretq
+	.size trap_common, . - trap_common
 
 /* 256 stubs of TRAP_STUB_SIZE bytes each, vector v at trap_stubs + v * 16.
  * The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29 and 30
  * (SDM table 6-1); the others push a zero in its place. */
 	.balign 16
 	.globl trap_stubs
+	.type trap_stubs, @function
 trap_stubs:
 	.set vec, 0
 	.rept 256
@@ -66,5 +69,6 @@ trap_stubs:
 	jmp	trap_common
 	.set vec, vec + 1
 	.endr
+	.size trap_stubs, . - trap_stubs
 
 	.section .note.GNU-stack, "", @progbits

@@ -130,7 +130,11 @@ __noreturn static void trap_panic(struct trap_frame *tf)
 					     : "unexpected interrupt");
 	panic_begin(reason);
 	dump_frame(tf);
-	panic_backtrace(tf->rip, tf->rbp);
+	/* A fault at a rip outside the kernel's code (a bad call or jump)
+	 * leaves the caller's return address at the top of the stack. */
+	if (!panic_frame(tf->rip, false) && arch_kernel_readable(tf->rsp))
+		panic_frame(*(const uint64_t *)tf->rsp, true);
+	panic_backtrace(0, tf->rbp);
 	panic_end();
 }
 
@@ -155,4 +159,28 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	trap_panic(tf);
+}
+
+int arch_probe_read64(vaddr_t va, uint64_t *out)
+{
+	uint64_t v = 0;
+	long err;
+
+	/* On a fault, trap_dispatch finds label 1 in .extable, sets rax = -1
+	 * and resumes at label 2, skipping the xor. */
+	__asm__ volatile(
+		"1:	movq (%[va]), %[v]\n\t"
+		"	xorl %k[err], %k[err]\n\t"
+		"2:\n\t"
+		".pushsection .extable, \"a\"\n\t"
+		".balign 8\n\t"
+		".quad 1b, 2b\n\t"
+		".popsection"
+		: [v] "+&r"(v), [err] "=a"(err)
+		: [va] "r"(va)
+		: "memory");
+	if (err)
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -92,4 +92,9 @@ vaddr_t arch_kstack_alloc(size_t size);
  * if unmapped, otherwise sets *prot to ARCH_PROT_* of the mapping. */
 bool arch_query_kernel(vaddr_t va, unsigned *prot);
 
+/* Read 8 bytes at va, surviving a fault: returns 0 and *out, or -1 if the
+ * read faulted (unmapped, non-canonical, or protected).  The building block
+ * of later copy-in/copy-out. */
+int arch_probe_read64(vaddr_t va, uint64_t *out) __must_check;
+
 #endif /* KERNEL_ARCH_H */

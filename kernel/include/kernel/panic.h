@@ -10,10 +10,13 @@ __noreturn __printf(1, 2) void panic(const char *fmt, ...);
 
 /* The pieces of a panic report, for arch trap handlers that add their own
  * register dump: panic_begin() stops other output and prints the
- * "KERNEL PANIC: <reason>" line; panic_backtrace() prints the symbolized
- * frame-pointer chain starting at (pc, fp); panic_end() stops the machine. */
+ * "KERNEL PANIC: <reason>" line; panic_backtrace() prints the return address pc (if not 0) and the
+ * symbolized frame-pointer chain starting at fp; panic_end() stops the machine. */
 void panic_begin(const char *reason);
 void panic_backtrace(uintptr_t pc, uintptr_t fp);
+/* Print one backtrace line for pc (a return address, or the exact address
+ * of a faulting instruction); returns true if a symbol covers it. */
+bool panic_frame(uintptr_t pc, bool return_address);
 __noreturn void panic_end(void);
 
 /* assert: a kernel invariant; always compiled in (kernel bugs must be loud). */

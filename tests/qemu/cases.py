@@ -1,0 +1,133 @@
+"""QEMU boot tests: each case boots a variant of build/mantra.img and checks
+what the serial console says.  tools/run_tests.py runs them.
+
+A case is a dict:
+  name      test name, reported as qemu.NAME
+  config    boot.cfg text for this boot (None: keep the image's own;
+            False: delete boot.cfg)
+  mutate    list of (esp path, function(bytes) -> bytes or None to delete)
+  cpu       QEMU CPU model (default "max")
+  expect    regexes that must all appear on the console
+  forbid    regexes that must not appear
+  stop_on   regex after which the run is complete (QEMU is killed)
+  exit      expected QEMU exit status when the guest powers off itself
+  guest     True: count the guest's own `ok`/`FAIL` lines as tests too
+  timeout   seconds (default 60)
+"""
+import struct
+
+KERNEL = "/mantra/kernel.elf"
+BOOTFS = "/mantra/bootfs.img"
+
+# isa-debug-exit statuses: (value << 1) | 1
+EXIT_TESTS_PASSED = (0x10 << 1) | 1
+EXIT_PANIC = (3 << 1) | 1
+
+BOOTED = r"MantraCore: boot complete"
+NO_PANIC = r"KERNEL PANIC"
+LOADER_REFUSED = r"MantraBoot: error: kernel \\mantra\\kernel\.elf is not a valid kernel: "
+
+
+def truncate_half(data):
+    return data[: len(data) // 2]
+
+
+def bad_magic(data):
+    return b"\x7fELX" + data[4:]
+
+
+def first_phdr_rwx(data):
+    """Make the first PT_LOAD (kernel text) writable and executable."""
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    out = bytearray(data)
+    struct.pack_into("<I", out, phoff + 4, 7)
+    return bytes(out)
+
+
+def phdr_out_of_file(data):
+    """Point the first PT_LOAD's file data past the end of the file."""
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    out = bytearray(data)
+    struct.pack_into("<Q", out, phoff + 8, len(data) + 4096)
+    return bytes(out)
+
+
+def corrupt_header(data):
+    out = bytearray(data)
+    out[0] ^= 0xFF
+    return bytes(out)
+
+
+def corrupt_middle(data):
+    out = bytearray(data)
+    out[len(out) // 2] ^= 0x55
+    return bytes(out)
+
+
+def panic_case(name, crashtest, reason, function):
+    return dict(
+        name=f"panic_{name}",
+        config=f"loglevel=info crashtest={crashtest}",
+        expect=[r"KERNEL PANIC: " + reason, r"backtrace:",
+                r"#\d+\s+[0-9a-f]{16} " + function + r"\+0x", r"system halted"],
+        exit=EXIT_PANIC,
+    )
+
+
+def loader_refuses(name, mutation, why):
+    return dict(
+        name=f"loader_{name}",
+        mutate=[(KERNEL, mutation)],
+        expect=[LOADER_REFUSED + why],
+        forbid=[r"MantraCore "],
+        stop_on=LOADER_REFUSED + ".*\n",
+    )
+
+
+CASES = [
+    dict(name="boot_default_image",
+         expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ", r"memory: \d+ MiB usable",
+                 r"bootfs: \d+ files", BOOTED],
+         forbid=[NO_PANIC, r" W ", r" E "],
+         stop_on=BOOTED, timeout=30),
+    dict(name="selftest", config="loglevel=info selftest=all",
+         expect=[r"selftest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
+         exit=EXIT_TESTS_PASSED, guest=True),
+    dict(name="boot_without_config", config=False,
+         expect=[r"no \\mantra\\boot.cfg, using defaults", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    dict(name="loader_stale_map_key_retried",
+         config="loglevel=info mantraboot.test_stale_key",
+         expect=[r"loader needed 2 ExitBootServices attempts", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    dict(name="cpu_without_smep_smap", cpu="qemu64",
+         expect=[r"W cpu: no SMEP/SMAP", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    loader_refuses("truncated_kernel", truncate_half, r".*(truncated|out of bounds|beyond)"),
+    loader_refuses("bad_kernel_magic", bad_magic, r".*magic"),
+    loader_refuses("writable_executable_kernel", first_phdr_rwx, r".*writable and executable"),
+    loader_refuses("kernel_segment_outside_file", phdr_out_of_file, r".*"),
+    dict(name="loader_missing_kernel", mutate=[(KERNEL, lambda d: None)],
+         expect=[r"MantraBoot: error: kernel \\mantra\\kernel\.elf not found"],
+         forbid=[r"MantraCore "],
+         stop_on=r"kernel\.elf not found.*\n"),
+    dict(name="bootfs_corrupt_header_refused", mutate=[(BOOTFS, corrupt_header)],
+         expect=[r"E bootfs: boot archive refused: ", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    dict(name="bootfs_corrupt_data_refused", mutate=[(BOOTFS, corrupt_middle)],
+         expect=[r"E bootfs: boot archive refused: ", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    dict(name="bootfs_truncated_refused", mutate=[(BOOTFS, truncate_half)],
+         expect=[r"E bootfs: boot archive refused: ", BOOTED],
+         forbid=[NO_PANIC], stop_on=BOOTED),
+    panic_case("page_fault", "page_fault",
+               r"page fault at 0xdead0000: not-present page on write",
+               "crashtest_page_fault"),
+    panic_case("stack_overflow", "stack_overflow",
+               r"double fault: kernel stack overflow \(guard page 0x[0-9a-f]+ hit\)",
+               "crashtest_recurse"),
+    panic_case("exec_data", "exec_data",
+               r"page fault at 0x[0-9a-f]+: protection violation on instruction fetch",
+               "crashtest_exec_data"),
+    panic_case("assert", "assert", r"assertion failed: one == 2", "crashtest_assert"),
+]

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Boot a MantraOS disk image under QEMU + OVMF and capture its serial console.
+
+Library use (tools/run_tests.py):
+    res = boot(image, timeout=60, stop_on=r"boot complete")
+    res.output, res.exit_status, res.timed_out
+
+Software emulation only (no KVM here: see ../shared/QEMU.md).  The firmware
+variable store is copied per run because OVMF writes to it.  The guest can
+end the run through isa-debug-exit: writing V to port 0xf4 makes QEMU exit
+with status (V << 1) | 1.
+"""
+import os
+import re
+import selectors
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+
+def qemu_args(image, vars_path, cpu="max", memory="512M", extra=()):
+    """The QEMU command line shared by tests, `make run` and benchmarks."""
+    return [
+        "qemu-system-x86_64", "-machine", "q35", "-cpu", cpu, "-m", memory,
+        "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+        "-drive", f"if=pflash,format=raw,file={vars_path}",
+        "-drive", f"format=raw,file={image},snapshot=on",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-net", "none", "-no-reboot", *extra,
+    ]
+
+
+@dataclass
+class BootResult:
+    output: str
+    exit_status: int | None     # QEMU's exit status, None if killed
+    timed_out: bool
+    stopped: bool               # stop_on pattern seen, QEMU killed
+    seconds: float
+
+
+def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None):
+    """Run QEMU until it exits, `stop_on` (a regex) appears on the serial
+    console, or `timeout` seconds pass.  Returns a BootResult."""
+    stop_re = re.compile(stop_on) if stop_on else None
+    with tempfile.TemporaryDirectory(prefix="mantra-qemu-") as tmp:
+        vars_path = os.path.join(tmp, "vars.fd")
+        shutil.copyfile(OVMF_VARS, vars_path)
+        cmd = qemu_args(image, vars_path, cpu=cpu,
+                        extra=["-display", "none", "-serial", "stdio",
+                               "-monitor", "none", *extra])
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = bytearray()
+        timed_out = stopped = False
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=min(left, 0.5)):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+            if stop_re and stop_re.search(out.decode("utf-8", "replace")):
+                stopped = True
+                break
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        # Drain anything left after exit.
+        rest = proc.stdout.read()
+        if rest:
+            out += rest
+        proc.stdout.close()
+        text = clean(out.decode("utf-8", "replace"))
+        if log_path:
+            with open(log_path, "w") as f:
+                f.write(text)
+        status = None if (timed_out or stopped) else proc.returncode
+        return BootResult(text, status, timed_out, stopped,
+                          time.monotonic() - start)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+
+def clean(text):
+    """Strip the firmware's terminal escapes and carriage returns."""
+    return _ANSI.sub("", text).replace("\r", "")
+
+
+if __name__ == "__main__":
+    import sys
+    r = boot(sys.argv[1], timeout=float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    print(r.output)
+    print(f"exit={r.exit_status} timed_out={r.timed_out} {r.seconds:.1f}s")
