@@ -23,7 +23,7 @@ NM         ?= llvm-nm
 HOSTCC     ?= gcc
 RESOURCE_DIR := $(shell $(CLANG) -print-resource-dir)
 
-PREFIX_MAP := -ffile-prefix-map=$(CURDIR)/=
+PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=.
 
 # ---------------------------------------------------------------------------
 # Default: the disk image.
@@ -35,6 +35,22 @@ include mk/boot.mk
 include mk/image.mk
 include mk/host-tests.mk
 include mk/tests.mk
+
+# ---------------------------------------------------------------------------
+# Running and debugging (README.md).
+NOGRAPHIC ?= 0
+QEMU_FLAGS := $(if $(filter 1,$(NOGRAPHIC)),--nographic,)
+
+.PHONY: run debug repro-check
+run: deps all
+	$(Q)$(PYTHON) tools/qemu.py run --build $(BUILD) --image $(BUILD)/mantra.img $(QEMU_FLAGS)
+
+debug: deps all
+	$(Q)$(PYTHON) tools/qemu.py debug --build $(BUILD) --image $(BUILD)/mantra.img $(QEMU_FLAGS)
+
+# Build twice in two different directories; the images must be identical.
+repro-check: deps
+	$(Q)tools/repro_check.sh
 
 # ---------------------------------------------------------------------------
 .PHONY: deps toolchain-check clean FORCE

@@ -13,7 +13,9 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-fno-asynchronous-unwind-tables -ffunction-sections \
 	$(PREFIX_MAP) \
 	-I$(KBUILD)/include -Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
-KASFLAGS   := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
+# No -g for assembly: clang 14 ignores -ffile-prefix-map there, which would
+# put the build directory into the image.
+KASFLAGS   := $(filter-out -std=gnu11 -g,$(KCFLAGS)) -D__ASSEMBLY__
 
 KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c kernel/lib/*.c \
 	kernel/test/*.c kernel/arch/$(KARCH)/*.c kernel/arch/$(KARCH)/*.S)) \

@@ -102,8 +102,39 @@ def clean(text):
     return _ANSI.sub("", text).replace("\r", "")
 
 
+def interactive(image, build, nographic=False, gdb=False):
+    """`make run` / `make debug`: QEMU attached to this terminal."""
+    vars_path = os.path.join(build, "OVMF_VARS.fd")
+    shutil.copyfile(OVMF_VARS, vars_path)
+    if not nographic and not (os.environ.get("DISPLAY") or
+                              os.environ.get("WAYLAND_DISPLAY")):
+        print("qemu: no display found, using the serial console here "
+              "(NOGRAPHIC=1 forces this)")
+        nographic = True
+    extra = ["-nographic"] if nographic else ["-serial", "mon:stdio"]
+    if gdb:
+        extra += ["-s", "-S"]
+        print("QEMU is paused with its gdb stub on localhost:1234.  In another terminal:\n"
+              f"  gdb {build}/kernel.elf -ex 'target remote localhost:1234' "
+              "-ex 'hbreak kmain' -ex continue\n"
+              "(use hbreak: the loader copies the kernel in after gdb connects, "
+              "which would overwrite software breakpoints)")
+    print("Leave QEMU with Ctrl-A X.", flush=True)
+    os.execvp("qemu-system-x86_64", qemu_args(image, vars_path, extra=extra))
+
+
 if __name__ == "__main__":
-    import sys
-    r = boot(sys.argv[1], timeout=float(sys.argv[2]) if len(sys.argv) > 2 else 60)
-    print(r.output)
-    print(f"exit={r.exit_status} timed_out={r.timed_out} {r.seconds:.1f}s")
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mode", choices=["run", "debug", "boot"])
+    ap.add_argument("--image", default="build/mantra.img")
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--nographic", action="store_true")
+    ap.add_argument("--timeout", type=float, default=60)
+    a = ap.parse_args()
+    if a.mode == "boot":
+        r = boot(a.image, timeout=a.timeout)
+        print(r.output)
+        print(f"exit={r.exit_status} timed_out={r.timed_out} {r.seconds:.1f}s")
+    else:
+        interactive(a.image, a.build, nographic=a.nographic, gdb=a.mode == "debug")

@@ -3,8 +3,10 @@
 
   run_tests.py --build build [HOST_TEST_BINARY ...]
 
-1. Host unit tests: each binary given, and each tests/host/test_*.py script.
-   They print `ok GROUP.NAME` / `FAIL GROUP.NAME: reason` lines.
+1. Host unit tests: each binary given, and each tests/host/test_*.py script,
+   then the system tests tests/system/test_*.py (image layout, fsck,
+   reproducibility).  They print `ok GROUP.NAME` / `FAIL GROUP.NAME: reason`
+   lines.
 2. QEMU boot tests from tests/qemu/cases.py, two at a time.  Each case is
    one test (qemu.NAME); a case marked guest=True also contributes the
    guest's own ok/FAIL lines.
@@ -58,10 +60,15 @@ class Tally:
         return seen
 
 
-def run_host_tests(binaries, tally):
-    scripts = sorted(
-        os.path.join("tests", "host", f) for f in os.listdir(os.path.join("tests", "host"))
-        if f.startswith("test_") and f.endswith(".py"))
+def test_scripts(folder):
+    return sorted(os.path.join("tests", folder, f)
+                  for f in os.listdir(os.path.join("tests", folder))
+                  if f.startswith("test_") and f.endswith(".py"))
+
+
+def run_host_tests(binaries, tally, scripts=None):
+    if scripts is None:
+        scripts = test_scripts("host")
     for cmd in [[b] for b in binaries] + [[sys.executable, s] for s in scripts]:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         seen = tally.parse(res.stdout)
@@ -157,7 +164,10 @@ def main():
     ap.add_argument("binaries", nargs="*")
     args = ap.parse_args()
     tally = Tally()
+    os.environ["MANTRA_BUILD"] = args.build
     run_host_tests(args.binaries, tally)
+    if not args.no_qemu:
+        run_host_tests([], tally, test_scripts("system"))
     if not args.no_qemu:
         run_qemu_tests(args.build, tally, args.filter)
     print(f"{tally.passed} passed, {tally.failed} failed")
