@@ -22,6 +22,7 @@ extern bool mmap_test_stale_key;
 #define BOOTFS_PATH   L"\\mantra\\bootfs.img"
 #define CONFIG_PATH   L"\\mantra\\boot.cfg"
 #define STACK_PAGES   16
+#define FAIL_PAUSE_US 3000000
 #define BOOTINFO_PAGES \
 	((sizeof(struct mantra_bootinfo) + \
 	  MANTRA_MMAP_MAX * sizeof(struct mantra_mmap_entry) + 4095) / 4096)
@@ -232,6 +233,15 @@ static void enter_kernel(uint64_t cr3, uint64_t stack_top, uint64_t entry,
 	__builtin_unreachable();
 }
 
+/* Leave the message on screen for a moment before the firmware moves on to
+ * its next boot option (which usually clears the screen). */
+static efi_status_t fail(efi_status_t st)
+{
+	con_puts("MantraBoot: cannot boot; returning to the firmware\n");
+	efi_bs->stall(FAIL_PAUSE_US);
+	return st;
+}
+
 efi_status_t efi_main(efi_handle_t image, efi_system_table_t *st_)
 {
 	struct mantra_bootinfo *bi;
@@ -255,14 +265,14 @@ efi_status_t efi_main(efi_handle_t image, efi_system_table_t *st_)
 	if (!EFI_IS_ERROR(st))
 		st = load_files(bi, &k);
 	if (EFI_IS_ERROR(st))
-		return st;
+		return fail(st);
 	find_framebuffer(bi);
 	find_rsdp(bi);
 	st = mmap_prepare();
 	if (!EFI_IS_ERROR(st))
 		st = paging_build(mmap_phys_limit(), k.phys, k.virt, k.size, &cr3);
 	if (EFI_IS_ERROR(st))
-		return st;
+		return fail(st);
 
 	bi->magic = MANTRA_BOOTINFO_MAGIC;
 	bi->version = MANTRA_BOOTINFO_VERSION;

@@ -99,7 +99,6 @@ __noreturn static void kmain_finish(void *unused)
 
 	(void)unused;
 	arch_late_init();
-	memory_summary();
 	boot_archive_init();
 	if (cmdline_get("crashtest", mode, sizeof(mode)))
 		crashtest_run(mode);
@@ -129,6 +128,7 @@ __noreturn void kmain(const struct mantra_bootinfo *bi)
 		     boot_info.exit_attempts);
 	arch_cpu_init();
 	bootmem_init(&boot_info);
+	memory_summary();
 	stack = arch_kstack_alloc(KSTACK_SIZE);
 	if (!stack)
 		panic("boot: no memory for the kernel stack");
