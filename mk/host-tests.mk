@@ -14,9 +14,11 @@ HOST_TESTS :=
 include $(sort $(wildcard tests/host/*.mk))
 
 HOST_TEST_COMMON := tests/host/test_main.c tests/host/stubs.c
+HOST_TEST_HEADERS := $(wildcard tests/host/*.h abi/include/mantra/*.h lib/*/*.h \
+	kernel/include/kernel/*.h)
 
 define host_test_rule
-$(BUILD)/host/test_$(1): $$($(1)_SRCS) $$(HOST_TEST_COMMON) $$(wildcard tests/host/*.h) | $(BUILD)/host
+$(BUILD)/host/test_$(1): $$($(1)_SRCS) $$(HOST_TEST_COMMON) $$(HOST_TEST_HEADERS) | $(BUILD)/host
 	@echo "  HOSTCC  $$@"
 	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$($(1)_SRCS) $$(HOST_TEST_COMMON)
 endef

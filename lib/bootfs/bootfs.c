@@ -7,6 +7,7 @@
  * off` after `off <= limit`, never `off + len <= limit`.
  */
 #include <bootfs/bootfs.h>
+#include <support/why.h>
 
 #define BOOTFS_OFF(type, field) __builtin_offsetof(struct type, field)
 
@@ -39,38 +40,12 @@ static uint32_t bootfs_crc32(uint32_t crc, const uint8_t *p, uint64_t n)
 	return ~crc;
 }
 
-/* Append the decimal value of v to buf at *pos (bounded by cap). */
-static void bootfs_msg_num(char *buf, size_t cap, size_t *pos, uint64_t v)
-{
-	char digits[20];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n && *pos < cap - 1)
-		buf[(*pos)++] = digits[--n];
-}
-
-static void bootfs_msg_str(char *buf, size_t cap, size_t *pos, const char *s)
-{
-	while (*s && *pos < cap - 1)
-		buf[(*pos)++] = *s++;
-}
-
 /* Record a failure about entry `index` as "entry <index> <what>" in
  * fs->why; returns err for the caller to pass up. */
 static int bootfs_entry_fail(struct bootfs *fs, int err, uint64_t index,
 			     const char *what, const char **why)
 {
-	size_t pos = 0;
-
-	bootfs_msg_str(fs->why, sizeof(fs->why), &pos, "entry ");
-	bootfs_msg_num(fs->why, sizeof(fs->why), &pos, index);
-	bootfs_msg_str(fs->why, sizeof(fs->why), &pos, " ");
-	bootfs_msg_str(fs->why, sizeof(fs->why), &pos, what);
-	fs->why[pos] = '\0';
+	why_format(fs->why, sizeof(fs->why), "entry", index, what);
 	if (why)
 		*why = fs->why;
 	return err;
@@ -80,10 +55,7 @@ static int bootfs_entry_fail(struct bootfs *fs, int err, uint64_t index,
 static int bootfs_fail(struct bootfs *fs, int err, const char *what,
 		       const char **why)
 {
-	size_t pos = 0;
-
-	bootfs_msg_str(fs->why, sizeof(fs->why), &pos, what);
-	fs->why[pos] = '\0';
+	why_format(fs->why, sizeof(fs->why), NULL, 0, what);
 	if (why)
 		*why = fs->why;
 	return err;

@@ -5,6 +5,7 @@
  * after `off <= size`, which cannot overflow.
  */
 #include <elf/elf64.h>
+#include <support/why.h>
 
 static uint16_t elf64_rd16(const uint8_t *p)
 {
@@ -60,39 +61,13 @@ static void elf64_read_phdr(const uint8_t *image, uint64_t phoff, size_t i,
 	ph->p_align = ELF64_RD(p, elf64_phdr, p_align);
 }
 
-static void elf64_msg_str(char *buf, size_t cap, size_t *pos, const char *s)
-{
-	while (*s && *pos < cap - 1)
-		buf[(*pos)++] = *s++;
-}
-
-static void elf64_msg_num(char *buf, size_t cap, size_t *pos, uint64_t v)
-{
-	char digits[20];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n && *pos < cap - 1)
-		buf[(*pos)++] = digits[--n];
-}
-
 /* Store "segment <index> <what>" (or just `what` when index < 0) in
  * out->why, point *why at it and return err. */
 static int elf64_fail_at(struct elf64_info *out, int err, long index,
 			 const char *what, const char **why)
 {
-	size_t pos = 0;
-
-	if (index >= 0) {
-		elf64_msg_str(out->why, sizeof(out->why), &pos, "segment ");
-		elf64_msg_num(out->why, sizeof(out->why), &pos, (uint64_t)index);
-		elf64_msg_str(out->why, sizeof(out->why), &pos, " ");
-	}
-	elf64_msg_str(out->why, sizeof(out->why), &pos, what);
-	out->why[pos] = '\0';
+	why_format(out->why, sizeof(out->why), index >= 0 ? "segment" : NULL,
+		   (uint64_t)(index >= 0 ? index : 0), what);
 	if (why)
 		*why = out->why;
 	return err;
