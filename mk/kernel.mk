@@ -17,9 +17,9 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 # put the build directory into the image.
 KASFLAGS   := $(filter-out -std=gnu11 -g,$(KCFLAGS)) -D__ASSEMBLY__
 
-KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c kernel/lib/*.c \
+KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c \
 	kernel/test/*.c kernel/arch/$(KARCH)/*.c kernel/arch/$(KARCH)/*.S)) \
-	lib/bootfs/bootfs.c
+	lib/bootfs/bootfs.c lib/fmt/fmt.c lib/string/string.c
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS  := kernel/arch/$(KARCH)/linker.ld
 KLDFLAGS    := -T $(KERNEL_LDS) -nostdlib -static --build-id=none \

@@ -1,6 +1,6 @@
 /* Kernel command-line parsing (see kernel/cmdline.h). */
 #include <kernel/cmdline.h>
-#include <kernel/string.h>
+#include <string/string.h>
 #include <mantra/bootinfo.h>
 
 static char cmdline[MANTRA_CMDLINE_MAX];

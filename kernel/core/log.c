@@ -6,7 +6,7 @@
 #include <kernel/arch.h>
 #include <kernel/log.h>
 #include <kernel/spinlock.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 static enum log_level log_threshold = LOG_INFO;
 static spinlock_t log_lock = SPINLOCK_INIT("log");

@@ -16,7 +16,7 @@
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
 #include <kernel/slab.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 #define KSTACK_SIZE (4 * PAGE_SIZE)
 

@@ -7,7 +7,7 @@
 #include <kernel/boot.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 __attribute__((noinline)) void crashtest_page_fault(void)
 {

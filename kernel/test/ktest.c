@@ -2,7 +2,7 @@
 #include <kernel/cmdline.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 

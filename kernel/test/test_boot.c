@@ -7,7 +7,7 @@
 #include <kernel/ktest.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 KTEST(boot, bootinfo_valid)
 {

@@ -5,7 +5,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/slab.h>
-#include <kernel/string.h>
+#include <string/string.h>
 
 KTEST(pmm, alloc_free_restores_stats)
 {

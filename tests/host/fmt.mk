@@ -1,2 +1,2 @@
 HOST_TESTS += fmt
-fmt_SRCS := tests/host/test_fmt.c kernel/lib/fmt.c
+fmt_SRCS := tests/host/test_fmt.c lib/fmt/fmt.c

@@ -1,3 +1,3 @@
 HOST_TESTS += string
-# test_string.c includes kernel/lib/string.c itself, renamed (see there).
+# test_string.c includes lib/string/string.c itself, renamed (see there).
 string_SRCS := tests/host/test_string.c

@@ -1,12 +1,14 @@
 /*
- * Host tests for kernel/lib/fmt.c.  Most cases compare fmt_vsnprintf with
+ * Host tests for lib/fmt/fmt.c.  Most cases compare fmt_vsnprintf with
  * the host C library's vsnprintf, which implements the same C11 7.21.6.1
  * rules; the kernel's own choices (%p, %s of NULL, unknown conversions)
  * are checked against fixed strings.
  */
 #include "test.h"
 
-#include <kernel/fmt.h>
+#include <stdbool.h>
+
+#include <fmt/fmt.h>
 
 #include <limits.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Host tests for kernel/lib/string.c.
+ * Host tests for lib/string/string.c.
  *
  * The kernel's functions have the C library's names, so this file includes
  * the kernel source with every name renamed to kstr_* by macros: the test
@@ -22,7 +22,7 @@
 #define strcmp kstr_strcmp
 #define strncmp kstr_strncmp
 #define strlcpy kstr_strlcpy
-#include "../../kernel/lib/string.c"
+#include "../../lib/string/string.c"
 #undef memcpy
 #undef memmove
 #undef memset

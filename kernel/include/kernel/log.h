@@ -6,7 +6,7 @@
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
 
-#include <kernel/fmt.h>
+#include <fmt/fmt.h>
 #include <kernel/types.h>
 
 enum log_level {

@@ -1,13 +1,13 @@
 /*
- * Kernel string and memory functions.  They keep the standard C names
+ * String and memory functions for the kernel and user space (freestanding).  They keep the standard C names
  * because the compiler emits calls to memcpy/memset/memmove/memcmp on its
  * own (GCC and Clang both require a freestanding environment to provide
  * them), and their behaviour is exactly C11 7.24 plus BSD strlcpy.
  */
-#ifndef KERNEL_STRING_H
-#define KERNEL_STRING_H
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
-#include <kernel/types.h>
+#include <stddef.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
@@ -23,4 +23,4 @@ int strncmp(const char *a, const char *b, size_t n);
  * Returns strlen(src); a result >= size means the copy was truncated. */
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t size);
 
-#endif /* KERNEL_STRING_H */
+#endif /* LIB_STRING_H */

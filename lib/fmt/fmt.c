@@ -6,7 +6,10 @@
  *     [left pad][prefix][zero pad][body][right pad]
  * which is the order C11 7.21.6.1 prescribes for every flag combination.
  */
-#include <kernel/fmt.h>
+#include <fmt/fmt.h>
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Widths and precisions saturate here so "%999999999999d" cannot
  * overflow an int; no real field is anywhere near this wide. */

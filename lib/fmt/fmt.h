@@ -1,5 +1,5 @@
 /*
- * Formatted printing for the kernel: a printf-style formatter that hands
+ * Formatted printing for the kernel, the loader and user space: a printf-style formatter that hands
  * each output character to a callback, and snprintf on top of it.
  *
  * Conversions: %d %i %u %x %X %o %c %s %p %%.  Flags '-', '0', '+', ' ',
@@ -13,10 +13,11 @@
  * unknown conversion is printed literally, '%' included, so a bad format
  * string shows up in the output instead of eating arguments.
  */
-#ifndef KERNEL_FMT_H
-#define KERNEL_FMT_H
+#ifndef LIB_FMT_H
+#define LIB_FMT_H
 
-#include <kernel/types.h>
+#include <stdarg.h>
+#include <stddef.h>
 
 /* Called once per output character, in order. */
 typedef void (*fmt_emit_fn)(char c, void *ctx);
@@ -30,6 +31,7 @@ int fmt_vformat(fmt_emit_fn emit, void *ctx, const char *fmt, va_list ap);
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* C99 snprintf; see fmt_vsnprintf(). */
-__printf(3, 4) int fmt_snprintf(char *buf, size_t size, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...);
 
-#endif /* KERNEL_FMT_H */
+#endif /* LIB_FMT_H */

@@ -5,7 +5,10 @@
  * it; everything else is byte by byte.  Comparisons are on unsigned char
  * (C11 7.24.4p1).
  */
-#include <kernel/string.h>
+#include <string/string.h>
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /*
  * These functions must never be turned back into calls to themselves: GCC

@@ -1,0 +1,166 @@
+/*
+ * Basic types and constants of the MantraCore system-call ABI, shared by the
+ * kernel and user space.  See docs/abi.md (generated from abi/syscalls.def)
+ * for the calls themselves.
+ */
+#ifndef MANTRA_ABI_TYPES_H
+#define MANTRA_ABI_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A handle names a kernel object in the caller's handle table: bits 0-15
+ * are the slot index (slot 0 is never used), bits 16-30 a generation that
+ * changes whenever the slot is reused, bit 31 is zero.  Never a pointer. */
+typedef uint32_t mt_handle_t;
+#define MT_HANDLE_INVALID ((mt_handle_t)0)
+
+/* Every system call returns an mt_status_t: >= 0 on success, or one of the
+ * MT_ERR_* codes (abi/include/mantra/errors.h). */
+typedef int64_t mt_status_t;
+
+/* Monotonic time in nanoseconds since the kernel started. */
+typedef int64_t mt_time_t;
+#define MT_TIME_INFINITE ((mt_time_t)INT64_MAX)
+
+/* Rights carried by a handle.  Derivation (duplicate, replace) can only
+ * remove rights. */
+typedef uint32_t mt_rights_t;
+#define MT_RIGHT_READ      (1u << 0)   /* read state or contents */
+#define MT_RIGHT_WRITE     (1u << 1)   /* modify contents */
+#define MT_RIGHT_MAP       (1u << 2)   /* map a memory object */
+#define MT_RIGHT_EXECUTE   (1u << 3)   /* map a memory object executable */
+#define MT_RIGHT_DUPLICATE (1u << 4)   /* make another handle to the object */
+#define MT_RIGHT_TRANSFER  (1u << 5)   /* give the handle to another process */
+#define MT_RIGHT_SIGNAL    (1u << 6)   /* change user signals */
+#define MT_RIGHT_WAIT      (1u << 7)   /* wait on the object's signals */
+#define MT_RIGHT_MANAGE    (1u << 8)   /* control a task: start, kill,
+                                          suspend, read/write thread state */
+#define MT_RIGHT_INFO      (1u << 9)   /* query object information */
+#define MT_RIGHTS_ALL      0x3ffu
+#define MT_RIGHT_SAME      0x80000000u /* duplicate/replace: keep rights */
+
+/* Object types. */
+enum mt_obj_type {
+	MT_OBJ_NONE = 0,
+	MT_OBJ_PROCESS = 1,
+	MT_OBJ_THREAD = 2,
+	MT_OBJ_ASPACE = 3,      /* address space */
+	MT_OBJ_MEMORY = 4,      /* memory object */
+	MT_OBJ_DEBUGLOG = 5,    /* kernel debug log */
+};
+
+/* Signals: bits an object raises; wait with mt_object_wait_one. */
+typedef uint32_t mt_signals_t;
+#define MT_SIGNAL_TERMINATED (1u << 0) /* process or thread has ended */
+#define MT_SIGNAL_FAULTED    (1u << 1) /* thread stopped on a fault */
+#define MT_SIGNAL_SUSPENDED  (1u << 2) /* thread is suspended */
+#define MT_SIGNAL_RUNNING    (1u << 3) /* thread started and not stopped */
+
+/* Mapping protections (mt_vm_map, mt_vm_protect).  WRITE with EXEC is
+ * refused: W^X. */
+#define MT_PROT_READ  (1u << 0)
+#define MT_PROT_WRITE (1u << 1)
+#define MT_PROT_EXEC  (1u << 2)
+/* mt_vm_map flags */
+#define MT_MAP_FIXED  (1u << 8)        /* map exactly at the given address */
+
+/* User address space: [MT_USER_BASE, MT_USER_TOP). */
+#define MT_USER_BASE  0x0000000000010000ULL
+#define MT_USER_TOP   0x00007ffffffff000ULL
+#define MT_PAGE_SIZE  4096u
+
+/* Object information (mt_object_info). */
+struct mt_object_info {
+	uint64_t koid;          /* kernel object id, unique for the boot */
+	uint32_t type;          /* enum mt_obj_type */
+	mt_rights_t rights;     /* of the handle queried */
+	uint64_t size;          /* memory: bytes; others 0 */
+	uint32_t signals;       /* current signals */
+	uint32_t handle_count;  /* handles to the object, all processes */
+};
+_Static_assert(sizeof(struct mt_object_info) == 32, "mt_object_info layout");
+
+/* How a task ended (mt_task_result). */
+enum mt_task_state {
+	MT_TASK_NEW = 0,
+	MT_TASK_RUNNING = 1,
+	MT_TASK_EXITED = 2,     /* exit_code valid */
+	MT_TASK_KILLED = 3,     /* killed through a handle */
+	MT_TASK_FAULTED = 4,    /* killed by an unhandled fault */
+};
+
+/* Fault kinds. */
+enum mt_fault_kind {
+	MT_FAULT_NONE = 0,
+	MT_FAULT_PAGE = 1,          /* page fault: unmapped or protection */
+	MT_FAULT_GENERAL = 2,       /* general protection */
+	MT_FAULT_INVALID_OPCODE = 3,
+	MT_FAULT_DIVIDE = 4,
+	MT_FAULT_BREAKPOINT = 5,
+	MT_FAULT_OTHER = 6,         /* any other exception */
+};
+
+struct mt_task_result {
+	uint32_t state;         /* enum mt_task_state */
+	uint32_t fault;         /* enum mt_fault_kind */
+	int64_t exit_code;
+	uint64_t fault_addr;    /* page faults: the address touched */
+	uint64_t fault_ip;      /* instruction that faulted */
+	uint64_t fault_vector;  /* architecture exception number */
+	uint64_t fault_error;   /* architecture error code */
+};
+_Static_assert(sizeof(struct mt_task_result) == 48, "mt_task_result layout");
+
+/* Fault policy of a process (mt_process_set_fault_policy). */
+#define MT_FAULT_POLICY_KILL 0  /* default: the process dies, parent told */
+#define MT_FAULT_POLICY_STOP 1  /* the thread stops, raising
+                                   MT_SIGNAL_FAULTED, for a handler holding
+                                   its handle to inspect, fix and resume */
+
+/* Thread state kinds (mt_thread_read_state / mt_thread_write_state). */
+#define MT_THREAD_STATE_REGS 1  /* struct mt_thread_regs */
+
+struct mt_thread_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags, fs_base, gs_base;
+};
+_Static_assert(sizeof(struct mt_thread_regs) == 160, "mt_thread_regs layout");
+
+/* What a process is given at start: rdi of its first thread points here
+ * (on its stack).  Handles are in the new process's own table. */
+#define MT_STARTUP_MAGIC 0x5055545241544e4dULL   /* "MNTARTUP" */
+struct mt_startup {
+	uint64_t magic;
+	mt_handle_t self_process;
+	mt_handle_t self_aspace;
+	mt_handle_t bootfs;         /* read-only memory object, or 0 */
+	mt_handle_t debuglog;       /* debug-log write capability, or 0 */
+	uint64_t bootfs_size;
+	uint64_t arg;               /* free for the creator */
+	uint64_t memory_allowance;  /* bytes this process may allocate */
+	char name[32];
+};
+_Static_assert(sizeof(struct mt_startup) == 80, "mt_startup layout");
+
+/* Kernel-wide counters (mt_debug_stats), for leak checks in tests. */
+struct mt_kernel_stats {
+	uint64_t free_frames;
+	uint64_t total_frames;
+	uint64_t live_objects;      /* kernel objects of every type */
+	uint64_t live_threads;
+	uint64_t live_processes;
+	uint64_t heap_bytes;        /* kmalloc/slab bytes in use */
+};
+_Static_assert(sizeof(struct mt_kernel_stats) == 48, "mt_kernel_stats layout");
+
+/* Limits (explicit, documented in docs/abi.md). */
+#define MT_HANDLES_MAX        1024    /* per process */
+#define MT_THREADS_MAX        64      /* per process */
+#define MT_MAPPINGS_MAX       512     /* per address space */
+#define MT_MEMORY_MAX         (1ULL << 30)  /* one memory object */
+#define MT_NAME_MAX           31      /* process and thread names */
+#define MT_DEBUG_WRITE_MAX    1024    /* bytes per mt_debug_write */
+
+#endif /* MANTRA_ABI_TYPES_H */
