@@ -30,9 +30,11 @@ PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=.
 .PHONY: all
 all: toolchain-check $(BUILD)/mantra.img
 
+include mk/syscalls.mk
 include mk/kernel.mk
 include mk/boot.mk
 include mk/image.mk
+include mk/user.mk
 include mk/host-tests.mk
 include mk/tests.mk
 

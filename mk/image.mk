@@ -1,16 +1,23 @@
 # The boot archive, the boot configuration and the disk image.
+#
+# The archive holds the files of boot/bootfs/ (the manifest) under their
+# own names and the user programs of mk/user.mk as bin/<name>.
 
 BOOTFS_FILES := $(sort $(wildcard boot/bootfs/*))
+BOOTFS_PROGS := init testinit
+BOOTFS_PROG_ELFS := $(patsubst %,$(BUILD)/user/%.elf,$(BOOTFS_PROGS))
 ESP_FILES := \
 	$(BUILD)/BOOTX64.EFI:/EFI/BOOT/BOOTX64.EFI \
 	$(BUILD)/kernel.elf:/mantra/kernel.elf \
 	$(BUILD)/bootfs.img:/mantra/bootfs.img \
 	boot/boot.cfg:/mantra/boot.cfg
 
-$(BUILD)/bootfs.img: tools/mkbootfs.py $(BOOTFS_FILES)
+$(BUILD)/bootfs.img: tools/mkbootfs.py $(BOOTFS_FILES) $(BOOTFS_PROG_ELFS)
 	@mkdir -p $(dir $@)
 	@echo "  BOOTFS  $@"
-	$(Q)$(PYTHON) tools/mkbootfs.py -o $@ $(foreach f,$(BOOTFS_FILES),$(notdir $(f))=$(f))
+	$(Q)$(PYTHON) tools/mkbootfs.py -o $@ \
+		$(foreach f,$(BOOTFS_FILES),$(notdir $(f))=$(f)) \
+		$(foreach p,$(BOOTFS_PROGS),bin/$(p)=$(BUILD)/user/$(p).elf)
 
 $(BUILD)/mantra.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/bootfs.img \
 		boot/boot.cfg tools/mkimage.sh

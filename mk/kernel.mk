@@ -12,15 +12,16 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -ffunction-sections \
 	$(PREFIX_MAP) \
-	-I$(KBUILD)/include -Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
+	-I$(KBUILD)/include -I$(GEN)/include -I$(GEN)/kernel -Iabi/include -Ikernel/include -Ikernel/arch/$(KARCH)/include -Ilib -MMD -MP
 # No -g for assembly: clang 14 ignores -ffile-prefix-map there, which would
 # put the build directory into the image.
 KASFLAGS   := $(filter-out -std=gnu11 -g,$(KCFLAGS)) -D__ASSEMBLY__
 
 KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c \
+	kernel/object/*.c kernel/sched/*.c kernel/vm/*.c \
 	kernel/test/*.c kernel/arch/$(KARCH)/*.c kernel/arch/$(KARCH)/*.S)) \
-	lib/bootfs/bootfs.c lib/fmt/fmt.c lib/string/string.c
-KERNEL_OBJS := $(patsubst %,$(KBUILD)/%.o,$(KERNEL_SRCS))
+	lib/bootfs/bootfs.c lib/elf/elf64.c lib/fmt/fmt.c lib/string/string.c
+KERNEL_OBJS := $(patsubst %,$(KBUILD)/%.o,$(KERNEL_SRCS)) $(KBUILD)/syscall_table.c.o
 KERNEL_LDS  := kernel/arch/$(KARCH)/linker.ld
 KLDFLAGS    := -T $(KERNEL_LDS) -nostdlib -static --build-id=none \
 	-z max-page-size=4096 -z noexecstack
@@ -39,7 +40,7 @@ $(KBUILD)/flags: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(KCFLAGS) $(KLDFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KLDFLAGS)' > $@
 
-$(KBUILD)/%.c.o: %.c $(KBUILD)/flags
+$(KBUILD)/%.c.o: %.c $(KBUILD)/flags | $(SYSCALL_GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CLANG) $(KCFLAGS) -c $< -o $@
@@ -48,6 +49,11 @@ $(KBUILD)/%.S.o: %.S $(KBUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
+
+$(KBUILD)/syscall_table.c.o: $(SYSCALL_TABLE_SRC) $(SYSCALL_GEN_HEADERS) $(KBUILD)/flags
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CLANG) $(KCFLAGS) -c $< -o $@
 
 # Pass 1: an empty symbol table.  Pass 2: the real one.  The check proves
 # the second pass moved no symbol.

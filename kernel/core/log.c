@@ -84,3 +84,10 @@ bool log_parse_level(const char *name, enum log_level *out)
 	}
 	return false;
 }
+
+void klog_write_raw(const char *s, size_t n)
+{
+	spin_lock(&log_lock);
+	arch_console_write(s, n);
+	spin_unlock(&log_lock);
+}

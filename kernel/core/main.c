@@ -15,6 +15,7 @@
 #include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
+#include <kernel/sched.h>
 #include <kernel/slab.h>
 #include <string/string.h>
 
@@ -99,6 +100,7 @@ __noreturn static void kmain_finish(void *unused)
 
 	(void)unused;
 	arch_late_init();
+	thread_init_idle();
 	boot_archive_init();
 	if (cmdline_get("crashtest", mode, sizeof(mode)))
 		crashtest_run(mode);
@@ -107,9 +109,13 @@ __noreturn static void kmain_finish(void *unused)
 		arch_machine_exit(failed ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 		arch_halt_forever();
 	}
-	klog(LOG_INFO, "MantraCore: boot complete; no init process yet, idling\n");
-	for (;;)
-		arch_wait_for_interrupt();
+	if (cmdline_get("sched", mode, sizeof(mode)))
+		sched_init(mode);
+	else
+		sched_init(NULL);
+	userboot_start();
+	klog(LOG_INFO, "MantraCore: boot complete\n");
+	sched_idle_loop();
 }
 
 __noreturn void kmain(const struct mantra_bootinfo *bi)

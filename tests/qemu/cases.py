@@ -120,6 +120,11 @@ CASES = [
     dict(name="bootfs_truncated_refused", mutate=[(BOOTFS, truncate_half)],
          expect=[r"E bootfs: boot archive refused: ", BOOTED],
          forbid=[NO_PANIC], stop_on=BOOTED),
+    # The in-guest suite (tests/guest/, bin/testinit) as init: every test
+    # in its own process; the kernel powers off when init exits.
+    dict(name="guest_suite", config="loglevel=info init=bin/testinit",
+         expect=[r"guest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
+         exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
     panic_case("page_fault", "page_fault",
                r"page fault at 0xdead0000: not-present page on write",
                "crashtest_page_fault"),

@@ -35,6 +35,7 @@
 
 static volatile uint32_t *apic_regs;
 static volatile uint64_t ticks;      /* timer interrupts since apic_init */
+static void (*ticks_hook)(void);     /* the scheduler's, once it runs */
 static uint64_t apic_timer_hz;       /* APIC timer input clock / 16 */
 static uint64_t tsc_freq;
 
@@ -99,6 +100,8 @@ static bool apic_timer_irq(struct trap_frame *tf)
 	(void)tf;
 	ticks++;
 	apic_write(APIC_EOI, 0);
+	if (ticks_hook)
+		ticks_hook();
 	return true;
 }
 
@@ -153,4 +156,19 @@ uint64_t arch_uptime_us(void)
 	if (!tsc_freq)
 		return 0;
 	return d / tsc_freq * 1000000 + d % tsc_freq * 1000000 / tsc_freq;
+}
+
+int64_t arch_now_ns(void)
+{
+	uint64_t d = rdtsc() - boot_tsc;
+
+	if (!tsc_freq)
+		return 0;
+	return (int64_t)(d / tsc_freq * 1000000000ULL +
+			 d % tsc_freq * 1000000000ULL / tsc_freq);
+}
+
+void arch_set_tick_hook(void (*fn)(void))
+{
+	ticks_hook = fn;
 }

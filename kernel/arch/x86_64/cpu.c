@@ -12,6 +12,22 @@
 
 struct cpu_features cpu_features;
 
+extern uint8_t usercopy_stac[], usercopy_clac1[], usercopy_clac2[];
+
+/* Without SMAP, STAC and CLAC are invalid opcodes: overwrite them with a
+ * 3-byte NOP (0f 1f 00).  Runs while the loader's writable mapping of the
+ * kernel text is still in place. */
+static void usercopy_patch_out_smap(void)
+{
+	uint8_t *sites[] = { usercopy_stac, usercopy_clac1, usercopy_clac2 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sites); i++) {
+		sites[i][0] = 0x0f;
+		sites[i][1] = 0x1f;
+		sites[i][2] = 0x00;
+	}
+}
+
 static void cpu_read_features(struct cpu_features *f)
 {
 	uint32_t r[4];
@@ -58,6 +74,8 @@ void cpu_init_features(void)
 	if (f->umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
+	if (!f->smap)
+		usercopy_patch_out_smap();
 	if (!f->smep || !f->smap)
 		klog(LOG_WARN, "cpu: no %s%s%s: user-memory isolation is weaker on this CPU\n",
 		     f->smep ? "" : "SMEP", !f->smep && !f->smap ? "/" : "",

@@ -5,6 +5,7 @@
  * TSS, whose IST slots give the double-fault, NMI and machine-check
  * handlers known-good stacks.
  */
+#include <arch/percpu.h>
 #include <arch/x86.h>
 
 struct tss {
@@ -73,4 +74,12 @@ void gdt_init(void)
 void tss_set_ist(int ist, vaddr_t top)
 {
 	tss.ist[ist - 1] = top;
+}
+
+/* Interrupts and exceptions from user mode switch to rsp0 (SDM 6.14.2);
+ * SYSCALL uses the per-CPU copy. */
+void arch_set_kernel_stack(vaddr_t top)
+{
+	tss.rsp[0] = top;
+	percpu()->kernel_rsp = top;
 }

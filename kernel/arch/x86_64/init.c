@@ -1,4 +1,5 @@
 /* x86_64 bring-up steps called by kmain (order in kernel/arch.h). */
+#include <arch/percpu.h>
 #include <arch/x86.h>
 #include <kernel/arch.h>
 #include <kernel/panic.h>
@@ -12,7 +13,11 @@ void arch_early_init(void)
 	arch_mark_boot_time();
 	serial_init();
 	gdt_init();
+	percpu_init();
 	idt_init();
+	/* No FPU/SSE state is saved across threads yet: make any use fault
+	 * (#NM) rather than leak registers between processes. */
+	write_cr0(read_cr0() | CR0_TS);
 }
 
 void arch_cpu_init(void)

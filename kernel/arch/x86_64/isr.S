@@ -1,15 +1,24 @@
 /*
- * Trap entry stubs (Intel SDM vol. 3A, 6.14).  Each vector's stub pushes a
- * dummy error code where the CPU does not push one (so every frame has the
- * same shape), then its vector number, and jumps to trap_common, which
- * saves the general registers into a struct trap_frame (arch/x86.h) and
- * calls trap_dispatch(frame).
+ * Trap and system-call entry and exit (Intel SDM vol. 3A 6.14, vol. 2B
+ * SYSCALL/SYSRET/SWAPGS).
+ *
+ * Every entry builds a struct trap_frame (arch/x86.h) and calls C:
+ *   trap_stubs[v] -> trap_common -> trap_dispatch(frame)
+ *   syscall       -> syscall_entry -> syscall_dispatch(frame)
+ * Entries from user mode find the frame at the top of the thread's kernel
+ * stack and leave through user_return, which first lets the kernel act on
+ * pending kills, suspensions and reschedules (thread_user_return).
  */
+#include <arch/percpu.h>
+#include <arch/segments.h>
 
 	.text
 	.type trap_common, @function
 trap_common:
-	push	%rax
+	testb	$3, 24(%rsp)		/* cs: from user mode? */
+	jz	1f
+	swapgs
+1:	push	%rax
 	push	%rbx
 	push	%rcx
 	push	%rdx
@@ -28,11 +37,13 @@ trap_common:
 	mov	%rsp, %rdi
 	/* A frame link through the interrupted rip, so backtraces taken in a
 	 * handler continue into the interrupted code. */
-	push	17*8(%rsp)		/* tf->rip */
+	push	TF_RIP(%rsp)
 	push	%rbp
 	mov	%rsp, %rbp
 	call	trap_dispatch
 	add	$16, %rsp
+	testb	$3, TF_CS(%rsp)
+	jnz	user_return
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -52,7 +63,108 @@ trap_common:
 	iretq
 	.size trap_common, . - trap_common
 
-/* 256 stubs of TRAP_STUB_SIZE bytes each, vector v at trap_stubs + v * 16.
+/*
+ * SYSCALL: rcx = user rip, r11 = user rflags, rsp still the user's, IF/DF/
+ * TF/AC/NT cleared by MSR_FMASK.  Switch to the thread's kernel stack and
+ * build the same frame as a trap, with the system-call number kept in the
+ * error-code slot (for restarts).
+ */
+	.globl syscall_entry
+	.type syscall_entry, @function
+syscall_entry:
+	swapgs
+	movq	%rsp, %gs:PCPU_USER_RSP
+	movq	%gs:PCPU_KERNEL_RSP, %rsp
+	pushq	$SEL_UDATA
+	pushq	%gs:PCPU_USER_RSP
+	pushq	%r11
+	pushq	$SEL_UCODE
+	pushq	%rcx
+	pushq	%rax
+	pushq	$VEC_SYSCALL
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	xor	%ebp, %ebp
+	sti
+	call	syscall_dispatch
+	/* fall through */
+	.size syscall_entry, . - syscall_entry
+
+/* Leave for user mode with the frame at rsp. */
+	.globl user_return
+	.type user_return, @function
+user_return:
+	cli
+	call	thread_user_return
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp
+	swapgs
+	iretq
+	.size user_return, . - user_return
+
+/*
+ * void arch_switch_stacks(uint64_t *save_rsp, uint64_t next_rsp)
+ * Save the callee-saved registers and stack pointer of the current thread
+ * and resume the next one where it switched away (or at its trampoline).
+ */
+	.globl arch_switch_stacks
+	.type arch_switch_stacks, @function
+arch_switch_stacks:
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
+	.size arch_switch_stacks, . - arch_switch_stacks
+
+/* First run of a user thread: its switch frame "returns" here, with rsp at
+ * its user trap frame. */
+	.globl thread_trampoline
+	.type thread_trampoline, @function
+thread_trampoline:
+	call	thread_first_run
+	jmp	user_return
+	.size thread_trampoline, . - thread_trampoline
+
+/* 256 stubs of 16 bytes each, vector v at trap_stubs + v * 16.
  * The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29 and 30
  * (SDM table 6-1); the others push a zero in its place. */
 	.balign 16

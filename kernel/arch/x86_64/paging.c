@@ -17,10 +17,13 @@
 #include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
+#include <kernel/vm.h>
 #include <mantra/bootinfo.h>
+#include <mantra/errors.h>
 
 #define PTE_P    (1ULL << 0)
 #define PTE_W    (1ULL << 1)
+#define PTE_U    (1ULL << 2)
 #define PTE_PWT  (1ULL << 3)
 #define PTE_PCD  (1ULL << 4)
 #define PTE_PS   (1ULL << 7)
@@ -40,7 +43,7 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __ksyms_start[], __kernel_end[];
 
 static paddr_t kernel_pml4;
-static uint64_t kstack_next;                 /* next free stack slot */
+static uint64_t kstack_used[KSTACK_SLOTS / 64];  /* bit set: slot in use */
 static vaddr_t mmio_next = MMIO_BASE;
 
 static uint64_t *table_of(uint64_t entry)
@@ -158,14 +161,24 @@ vaddr_t arch_map_mmio(paddr_t pa, size_t size)
 	return va + (pa - base);
 }
 
+static long kstack_find_slot(void)
+{
+	for (uint64_t w = 0; w < ARRAY_SIZE(kstack_used); w++)
+		if (~kstack_used[w])
+			return (long)(w * 64 + (uint64_t)__builtin_ctzll(~kstack_used[w]));
+	return -1;
+}
+
+/* Stacks are physically contiguous (one allocation, freed as one). */
 vaddr_t arch_kstack_alloc(size_t size)
 {
-	vaddr_t slot = KSTACK_BASE + kstack_next * KSTACK_SLOT;
+	long idx = kstack_find_slot();
+	vaddr_t slot;
 	paddr_t pa;
 
-	if (size > KSTACK_SLOT - PAGE_SIZE || kstack_next >= KSTACK_SLOTS ||
-	    (size & (PAGE_SIZE - 1)))
+	if (size > KSTACK_SLOT - PAGE_SIZE || idx < 0 || (size & (PAGE_SIZE - 1)))
 		return 0;
+	slot = KSTACK_BASE + (uint64_t)idx * KSTACK_SLOT;
 	pa = pmm_alloc_pages(size / PAGE_SIZE, 1);
 	if (!pa)
 		return 0;
@@ -175,8 +188,26 @@ vaddr_t arch_kstack_alloc(size_t size)
 		pmm_free_pages(pa, size / PAGE_SIZE);
 		return 0;
 	}
-	kstack_next++;
+	kstack_used[idx / 64] |= 1ULL << (idx % 64);
 	return slot + PAGE_SIZE + size;
+}
+
+void arch_kstack_free(vaddr_t top, size_t size)
+{
+	vaddr_t base = top - size;
+	uint64_t idx = (base - PAGE_SIZE - KSTACK_BASE) / KSTACK_SLOT;
+	uint64_t *e = pte_slot(base, PAGE_SIZE);
+	paddr_t pa;
+
+	assert(arch_is_stack_guard(base - PAGE_SIZE) && idx < KSTACK_SLOTS &&
+	       (kstack_used[idx / 64] & (1ULL << (idx % 64))) && e);
+	pa = *e & PTE_ADDR;
+	for (size_t off = 0; off < size; off += PAGE_SIZE) {
+		*pte_slot(base + off, PAGE_SIZE) = 0;
+		invlpg(base + off);
+	}
+	pmm_free_pages(pa, size / PAGE_SIZE);
+	kstack_used[idx / 64] &= ~(1ULL << (idx % 64));
 }
 
 bool arch_is_stack_guard(vaddr_t va)
@@ -241,4 +272,106 @@ void arch_paging_init(const struct mantra_bootinfo *bi)
 	write_cr4(read_cr4() | CR4_PGE);
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(kernel_pml4);
+}
+
+/* ---- User address spaces ------------------------------------------------
+ * Each has its own PML4: entries 0-255 (user half) are its own, 256-511
+ * are copied from the kernel's, whose PDPTs never change (all allocated at
+ * boot), so kernel mappings made later appear in every address space. */
+
+mt_status_t arch_aspace_init(struct arch_aspace *a)
+{
+	paddr_t pml4 = pmm_alloc_page();
+	uint64_t *t;
+
+	if (!pml4)
+		return MT_ERR_NO_MEMORY;
+	t = phys_to_virt(pml4);
+	__builtin_memset(t, 0, PAGE_SIZE / 2);
+	__builtin_memcpy(t + 256, (uint64_t *)phys_to_virt(kernel_pml4) + 256,
+			 PAGE_SIZE / 2);
+	a->pml4 = pml4;
+	return MT_OK;
+}
+
+static void free_table(paddr_t table, int level)
+{
+	uint64_t *t = phys_to_virt(table);
+
+	if (level > 1)
+		for (int i = 0; i < 512; i++)
+			if (t[i] & PTE_P)
+				free_table(t[i] & PTE_ADDR, level - 1);
+	pmm_free_pages(table, 1);
+}
+
+/* Free the user half's page tables (not the frames they map: those belong
+ * to memory objects).  If this address space is loaded, switch to the
+ * kernel's tables first. */
+void arch_aspace_destroy(struct arch_aspace *a)
+{
+	uint64_t *t = phys_to_virt(a->pml4);
+
+	if ((read_cr3() & PTE_ADDR) == a->pml4)
+		write_cr3(kernel_pml4);
+	for (int i = 0; i < 256; i++)
+		if (t[i] & PTE_P)
+			free_table(t[i] & PTE_ADDR, 3);
+	pmm_free_pages(a->pml4, 1);
+	a->pml4 = 0;
+}
+
+/* The 4 KiB leaf entry for a user va, allocating tables if `create`. */
+static uint64_t *user_pte(struct arch_aspace *a, vaddr_t va, bool create)
+{
+	uint64_t *table = phys_to_virt(a->pml4);
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &table[(va >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			paddr_t page;
+			if (!create || !(page = pmm_alloc_page()))
+				return NULL;
+			__builtin_memset(phys_to_virt(page), 0, PAGE_SIZE);
+			*e = page | PTE_P | PTE_W | PTE_U;
+		}
+		table = table_of(*e);
+	}
+	return &table[(va >> 12) & 511];
+}
+
+mt_status_t arch_user_map_page(struct arch_aspace *a, vaddr_t va, paddr_t pa,
+			       unsigned prot)
+{
+	uint64_t *e;
+
+	if ((prot & ARCH_PROT_WRITE) && (prot & ARCH_PROT_EXEC))
+		return MT_ERR_INVALID_ARGS;
+	e = user_pte(a, va, true);
+	if (!e)
+		return MT_ERR_NO_MEMORY;
+	*e = pa | (prot_to_pte(prot) & ~PTE_G) | PTE_U;
+	if ((read_cr3() & PTE_ADDR) == a->pml4)
+		invlpg(va);
+	return MT_OK;
+}
+
+void arch_user_unmap_range(struct arch_aspace *a, vaddr_t va, uint64_t len)
+{
+	bool loaded = (read_cr3() & PTE_ADDR) == a->pml4;
+
+	for (vaddr_t p = va; p < va + len; p += PAGE_SIZE) {
+		uint64_t *e = user_pte(a, p, false);
+		if (e && (*e & PTE_P)) {
+			*e = 0;
+			if (loaded)
+				invlpg(p);
+		}
+	}
+}
+
+void arch_aspace_switch(struct arch_aspace *a)
+{
+	if ((read_cr3() & PTE_ADDR) != a->pml4)
+		write_cr3(a->pml4);
 }

@@ -10,8 +10,11 @@
  */
 #include <arch/x86.h>
 #include <arch/extable.h>
+#include <kernel/fault.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/vm.h>
 
 struct idt_entry {
 	uint16_t offset_low;
@@ -65,6 +68,10 @@ void idt_init(void)
 
 	for (int v = 0; v < 256; v++)
 		idt_set_gate(v, (uint64_t)trap_stubs + (uint64_t)v * TRAP_STUB_SIZE, 0);
+	/* INT3 and INTO from user mode raise #BP/#OF, not #GP (SDM 6.12.1.1):
+	 * their gates must allow DPL 3. */
+	idt[3].type_attr = 0xee;
+	idt[4].type_attr = 0xee;
 	idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MCE;
@@ -138,10 +145,48 @@ __noreturn static void trap_panic(struct trap_frame *tf)
 	panic_end();
 }
 
+static uint32_t pf_access(uint64_t error)
+{
+	if (error & 16)
+		return MT_PROT_EXEC;
+	return error & 2 ? MT_PROT_WRITE : MT_PROT_READ;
+}
+
+static struct aspace *current_aspace(void)
+{
+	struct process *p = thread_current() ? process_current() : NULL;
+
+	return p ? p->aspace : NULL;
+}
+
+/* An exception raised by user code: resolve a demand-paged access, or hand
+ * the fault to the generic fault path (kill or stop the thread). */
+static void user_exception(struct trap_frame *tf)
+{
+	static const uint8_t kinds[32] = {
+		[0] = MT_FAULT_DIVIDE, [3] = MT_FAULT_BREAKPOINT,
+		[6] = MT_FAULT_INVALID_OPCODE, [13] = MT_FAULT_GENERAL,
+		[14] = MT_FAULT_PAGE,
+	};
+	uint64_t addr = 0;
+
+	if (tf->vector == VEC_PAGE_FAULT) {
+		addr = read_cr2();
+		if (aspace_fault(current_aspace(), addr, pf_access(tf->error_code)))
+			return;
+	}
+	fault_user(kinds[tf->vector] ? kinds[tf->vector] : MT_FAULT_OTHER, addr,
+		   tf->rip, tf->vector, tf->error_code);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t fixup;
 
+	if (tf->vector < 32 && (tf->cs & 3)) {
+		user_exception(tf);
+		return;
+	}
 	if (tf->vector >= 32) {
 		if (handlers[tf->vector])
 			handlers[tf->vector](tf);
@@ -153,6 +198,10 @@ void trap_dispatch(struct trap_frame *tf)
 	if (handlers[tf->vector] && handlers[tf->vector](tf))
 		return;
 	fixup = extable_fixup(tf->rip);
+	/* A copy to or from user memory touching a page not yet filled in. */
+	if (fixup && tf->vector == VEC_PAGE_FAULT &&
+	    aspace_fault(current_aspace(), read_cr2(), pf_access(tf->error_code)))
+		return;
 	if (fixup && (tf->vector == VEC_PAGE_FAULT || tf->vector == 13)) {
 		tf->rip = fixup;
 		tf->rax = (uint64_t)-1;

@@ -97,4 +97,26 @@ bool arch_query_kernel(vaddr_t va, unsigned *prot);
  * of later copy-in/copy-out. */
 int arch_probe_read64(vaddr_t va, uint64_t *out) __must_check;
 
+/* Threads (kernel/thread.h).  struct thread embeds struct arch_thread. */
+struct thread;
+struct mt_thread_regs;
+/* Prepare t's kernel stack so that its first run enters user mode at
+ * entry with stack, arg (first argument register) and tls. */
+void arch_thread_init_user(struct thread *t, uint64_t entry, uint64_t stack,
+			   uint64_t arg, uint64_t tls);
+/* Switch CPU state from prev (the current thread) to next. */
+void arch_context_switch(struct thread *prev, struct thread *next);
+/* A stopped thread's user registers. */
+void arch_thread_get_regs(struct thread *t, struct mt_thread_regs *r);
+int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r);
+
+/* Free a stack from arch_kstack_alloc. */
+void arch_kstack_free(vaddr_t top, size_t size);
+
+/* Monotonic nanoseconds since boot. */
+int64_t arch_now_ns(void);
+
+/* Call fn from every timer tick (interrupts disabled). */
+void arch_set_tick_hook(void (*fn)(void));
+
 #endif /* KERNEL_ARCH_H */

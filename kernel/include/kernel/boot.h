@@ -14,4 +14,7 @@ extern bool boot_archive_ok;       /* boot_archive passed validation */
  * unknown names are reported and ignored. */
 void crashtest_run(const char *name);
 
+/* Start the first process from the boot archive (core/userboot.c). */
+void userboot_start(void);
+
 #endif /* KERNEL_BOOT_H */

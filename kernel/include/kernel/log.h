@@ -23,6 +23,9 @@ __printf(2, 3) void klog(enum log_level level, const char *fmt, ...);
 /* Print without prefix or filtering (panic reports, test results). */
 __printf(1, 2) void klog_raw(const char *fmt, ...);
 
+/* Write bytes as they are, in one piece (user debug output). */
+void klog_write_raw(const char *s, size_t n);
+
 void log_set_level(enum log_level level);
 bool log_parse_level(const char *name, enum log_level *out);
 

@@ -16,9 +16,25 @@
 /* MSRs (SDM vol. 4). */
 #define MSR_APIC_BASE 0x0000001b
 #define MSR_EFER      0xc0000080
+#define EFER_SCE      (1ULL << 0)
 #define EFER_NXE      (1ULL << 11)
+#define MSR_STAR      0xc0000081
+#define MSR_LSTAR     0xc0000082
+#define MSR_FMASK     0xc0000084
+#define MSR_FS_BASE   0xc0000100
+#define MSR_GS_BASE   0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define CR0_TS      (1ULL << 3)
 
+#define RFLAGS_CF   (1ULL << 0)
+#define RFLAGS_TF   (1ULL << 8)
 #define RFLAGS_IF   (1ULL << 9)
+#define RFLAGS_DF   (1ULL << 10)
+#define RFLAGS_NT   (1ULL << 14)
+#define RFLAGS_AC   (1ULL << 18)
+/* Flags user code may set through thread_write_state: arithmetic flags,
+ * DF and TF (SDM 3.4.3); IF is always forced on, IOPL/NT/VM/RF off. */
+#define RFLAGS_USER_MASK 0x0cd5ULL
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -101,12 +117,13 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 
-/* Segment selectors (gdt.c). */
-#define SEL_KCODE 0x08
-#define SEL_KDATA 0x10
-#define SEL_UDATA 0x1b
-#define SEL_UCODE 0x23
-#define SEL_TSS   0x28
+#include <arch/segments.h>
+_Static_assert(__builtin_offsetof(struct trap_frame, rax) == TF_RAX, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, rip) == TF_RIP, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == TF_CS, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, rsp) == TF_RSP, "TF_*");
+_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "TF_*");
 
 /* Trap vectors. */
 #define VEC_DOUBLE_FAULT 8

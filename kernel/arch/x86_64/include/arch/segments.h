@@ -1,0 +1,24 @@
+/* Segment selectors and special vectors, for C and assembly. */
+#ifndef ARCH_SEGMENTS_H
+#define ARCH_SEGMENTS_H
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b          /* user data, RPL 3: SYSRET loads STAR+8 */
+#define SEL_UCODE 0x23          /* user code, RPL 3: SYSRET loads STAR+16 */
+#define SEL_TSS   0x28
+
+/* struct trap_frame.vector of a system-call entry (not a CPU vector). */
+#define VEC_SYSCALL 0x100
+
+/* Offsets in struct trap_frame (arch/x86.h). */
+#define TF_RAX    (14 * 8)
+#define TF_VECTOR (15 * 8)
+#define TF_ERROR  (16 * 8)
+#define TF_RIP    (17 * 8)
+#define TF_CS     (18 * 8)
+#define TF_RFLAGS (19 * 8)
+#define TF_RSP    (20 * 8)
+#define TF_SIZE   (22 * 8)
+
+#endif /* ARCH_SEGMENTS_H */

@@ -1,0 +1,53 @@
+/*
+ * System-call entry set-up and dispatch (SDM vol. 3A 5.8.8: SYSCALL and
+ * SYSRET; vol. 4 for the MSRs) and the per-CPU area.
+ */
+#include <arch/percpu.h>
+#include <arch/x86.h>
+#include <kernel/arch.h>
+#include <kernel/syscall.h>
+#include <mantra/errors.h>
+#include <mantra/syscall_numbers.h>
+
+extern void syscall_entry(void);
+
+static struct percpu boot_cpu;
+
+/* RFLAGS bits cleared on SYSCALL: interrupts stay off until the kernel
+ * stack is in place; DF, TF, NT cleared; AC cleared so SMAP is in force. */
+#define SYSCALL_FMASK (RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC)
+
+void percpu_init(void)
+{
+	boot_cpu.self = &boot_cpu;
+	wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	/* STAR[47:32]: kernel CS (SS = +8); STAR[63:48]: base of the user
+	 * selectors (SYSRET loads SS = base + 8, CS = base + 16). */
+	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8) << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, SYSCALL_FMASK);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/* Called by syscall_entry with interrupts enabled.  A handler returning
+ * SYSCALL_RESTART (interrupted by a suspension) is re-issued when the
+ * thread next returns to user mode: rip goes back over the 2-byte SYSCALL
+ * instruction and rax gets the number back. */
+void syscall_dispatch(struct trap_frame *tf)
+{
+	uint64_t n = tf->rax;
+	mt_status_t r;
+
+	if (n >= MT_SYS_COUNT || !syscall_table[n]) {
+		tf->rax = (uint64_t)MT_ERR_NOT_SUPPORTED;
+		return;
+	}
+	r = syscall_table[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	if (r == SYSCALL_RESTART) {
+		tf->rip -= 2;
+		tf->rax = tf->error_code;
+		return;
+	}
+	tf->rax = (uint64_t)r;
+}

@@ -1,0 +1,57 @@
+/*
+ * Handle tables: per process, MT_HANDLES_MAX slots.  A handle value is
+ * (generation << 16) | index; index 0 is never used, so 0 is never a valid
+ * handle.  A slot's generation changes each time it is freed, so a stale
+ * handle value never names the slot's next object.
+ *
+ * Each live slot holds one reference to its object, the rights and a
+ * badge.  Lookups check type and rights before the caller touches anything
+ * (check, then act).
+ */
+#ifndef KERNEL_HANDLE_H
+#define KERNEL_HANDLE_H
+
+#include <kernel/object.h>
+
+struct handle_entry {
+	struct object *obj;         /* NULL: free */
+	mt_rights_t rights;
+	uint16_t gen;               /* 1..0x7fff */
+	uint16_t reserved;
+	uint64_t badge;
+};
+
+struct handle_table {
+	struct handle_entry *slots; /* MT_HANDLES_MAX entries, kzalloc'd */
+	uint32_t used;
+	uint32_t hint;              /* where to start looking for a free slot */
+};
+
+/* Set up an empty table; MT_ERR_NO_MEMORY if its slots can't be had. */
+mt_status_t handle_table_init(struct handle_table *t) __must_check;
+
+/* Close every handle and free the slots. */
+void handle_table_destroy(struct handle_table *t);
+
+/* Install obj (taking a new reference) with rights; returns the handle
+ * value in *out or MT_ERR_NO_RESOURCES when the table is full. */
+mt_status_t handle_install(struct handle_table *t, struct object *obj,
+			   mt_rights_t rights, mt_handle_t *out) __must_check;
+
+/* Find a live handle.  type 0 means any type.  Checks the type first
+ * (MT_ERR_WRONG_TYPE) then that every bit of `rights` is held
+ * (MT_ERR_ACCESS_DENIED).  The object is not referenced: valid until the
+ * caller returns to user space or closes the handle. */
+mt_status_t handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
+			  mt_rights_t rights, struct handle_entry **out) __must_check;
+
+/* Remove a handle, dropping its reference. */
+mt_status_t handle_remove(struct handle_table *t, mt_handle_t h);
+
+/* Live handles in the table. */
+static inline uint32_t handle_table_count(const struct handle_table *t)
+{
+	return t->used;
+}
+
+#endif /* KERNEL_HANDLE_H */

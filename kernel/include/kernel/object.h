@@ -1,0 +1,59 @@
+/*
+ * Kernel objects: the things handles name (process, thread, address space,
+ * memory object, debug log).  Every object starts with a struct object.
+ *
+ * Lifetime: `refcount` counts every reference — each handle in any table
+ * and each internal pointer (a thread's process, a mapping's memory
+ * object, the scheduler's current thread...).  The object is destroyed
+ * (ops->destroy, then freed) when it drops to zero.  `handle_count` counts
+ * the handles only (for object_info).
+ *
+ * Signals: `signals` is the current set; object_signal() changes it and
+ * wakes waiters whose wanted set now intersects it.
+ *
+ * Locking: single CPU for now; state changes run with interrupts disabled
+ * where an interrupt handler could also touch them (wait queues, signals).
+ */
+#ifndef KERNEL_OBJECT_H
+#define KERNEL_OBJECT_H
+
+#include <kernel/types.h>
+#include <kernel/wait.h>
+#include <mantra/errors.h>
+#include <mantra/types.h>
+
+struct object;
+
+struct object_ops {
+	const char *name;
+	void (*destroy)(struct object *obj);      /* release what it owns */
+};
+
+struct object {
+	uint32_t type;                  /* enum mt_obj_type */
+	uint32_t refcount;
+	uint32_t handle_count;
+	mt_signals_t signals;
+	uint64_t koid;
+	const struct object_ops *ops;
+	struct wait_queue waiters;      /* threads in object_wait_one */
+};
+
+/* Initialise `obj` with one reference (the creator's). */
+void object_init(struct object *obj, uint32_t type, const struct object_ops *ops);
+
+static inline void object_ref(struct object *obj)
+{
+	obj->refcount++;
+}
+
+/* Drop a reference; destroys the object when it was the last. */
+void object_unref(struct object *obj);
+
+/* Clear then set signal bits, waking waiters that now see a wanted bit. */
+void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set);
+
+/* Number of live kernel objects (for mt_debug_stats and leak tests). */
+uint64_t object_live_count(void);
+
+#endif /* KERNEL_OBJECT_H */

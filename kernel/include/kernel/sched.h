@@ -1,0 +1,60 @@
+/*
+ * The scheduler.  Mechanism (kernel/sched/core.c) is apart from policy:
+ * a policy implements struct sched_policy and is chosen at boot with
+ * `sched=NAME` on the command line (phase 1 has `rr`, round robin).
+ *
+ * All entry points run with interrupts disabled: on one CPU that is the
+ * scheduler lock.  The kernel is not preemptible: a timer tick only sets
+ * need_resched, which is honoured on the way back to user mode and in the
+ * idle loop.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <kernel/thread.h>
+
+struct sched_policy {
+	const char *name;
+	void (*enqueue)(struct thread *t);          /* t became RUNNABLE */
+	void (*dequeue)(struct thread *t);          /* t leaves RUNNABLE */
+	struct thread *(*pick_next)(void);          /* remove and return next, or NULL */
+	bool (*tick)(struct thread *cur);           /* true: preempt cur */
+	void (*yield)(struct thread *cur);          /* cur gives up its slice */
+};
+
+extern const struct sched_policy sched_rr;
+
+/* Choose the policy (NULL or unknown: rr) and set up the idle thread. */
+void sched_init(const char *policy);
+
+/* t becomes RUNNABLE and is queued. */
+void sched_wakeup(struct thread *t);
+
+/* Switch to the best runnable thread (the idle thread if none).  The
+ * current thread must already be in its next state (RUNNABLE threads are
+ * requeued by the caller via sched_wakeup or sched_yield). */
+void schedule(void);
+
+/* Give up the CPU, staying runnable. */
+void sched_yield(void);
+
+/* Timer tick: deadlines and time slices. */
+void sched_tick(void);
+
+/* Is a reschedule pending? */
+bool sched_need_resched(void);
+
+/* The idle loop; never returns. */
+__noreturn void sched_idle_loop(void);
+
+/* Monotonic nanoseconds since boot. */
+mt_time_t time_now(void);
+
+/* Queue a dead thread for freeing once another thread runs. */
+void sched_add_zombie(struct thread *t);
+
+/* Put t on / take it off the deadline list. */
+void timer_arm(struct thread *t, mt_time_t deadline);
+void timer_disarm(struct thread *t);
+
+#endif /* KERNEL_SCHED_H */

@@ -1,0 +1,105 @@
+/*
+ * Threads.  A thread runs user code of one process (or, for the idle
+ * thread, kernel code only) on its own guarded kernel stack.
+ *
+ * State machine (changed only by thread.c and the scheduler, interrupts
+ * disabled):
+ *   NEW --start--> RUNNABLE <--> RUNNING --block--> BLOCKED --wake--> RUNNABLE
+ *   RUNNING --(on its way to user mode, if asked)--> SUSPENDED --resume--> RUNNABLE
+ *   RUNNING --(user fault, stop policy)--> FAULTED --resume--> RUNNABLE
+ *   any --kill/exit--> DEAD (reaped after it last ran)
+ * A thread is on the run queue iff RUNNABLE; on a wait queue iff BLOCKED
+ * (and on the timer list iff BLOCKED with a deadline).
+ *
+ * Suspension and kills are requests (flags) honoured at the next return to
+ * user mode; a blocked thread is woken with WAKE_INTERRUPTED so its system
+ * call returns at once (and is restarted after a resume: the atomic API).
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <arch/thread.h>
+#include <kernel/list.h>
+#include <kernel/object.h>
+#include <kernel/wait.h>
+
+struct process;
+
+enum thread_state {
+	THREAD_NEW,
+	THREAD_RUNNABLE,
+	THREAD_RUNNING,
+	THREAD_BLOCKED,
+	THREAD_SUSPENDED,
+	THREAD_FAULTED,
+	THREAD_DEAD,
+};
+
+#define THREAD_KILL     (1u << 0)   /* die at the next return to user */
+#define THREAD_SUSPEND  (1u << 1)   /* stop at the next return to user */
+#define THREAD_IDLE     (1u << 2)   /* the idle thread: kernel only */
+
+#define THREAD_KSTACK_SIZE (4 * PAGE_SIZE)
+
+struct thread {
+	struct object obj;
+	struct arch_thread arch;
+	enum thread_state state;
+	uint32_t flags;                 /* THREAD_* */
+	struct process *proc;           /* holds a reference; NULL for idle */
+	vaddr_t kstack_top;
+
+	struct list_node run_node;      /* run queue (scheduler policy) */
+	struct list_node wait_node;     /* the wait queue it blocks on */
+	struct list_node timer_node;    /* sorted deadline list */
+	struct list_node proc_node;     /* process->threads */
+	struct list_node zombie_node;   /* dead, waiting to be reaped */
+	mt_time_t deadline;
+	enum wake_reason wake_reason;
+	uint32_t timeslice;             /* ticks left (policy's to use) */
+	mt_signals_t wait_signals;      /* object_wait_one: wanted signals */
+
+	struct mt_task_result result;   /* fault stop or end */
+	char name[MT_NAME_MAX + 1];
+};
+
+/* The thread running on this CPU. */
+struct thread *thread_current(void);
+
+/* Make a thread of `proc` (not started).  MT_ERR_NO_RESOURCES past
+ * MT_THREADS_MAX, MT_ERR_NO_MEMORY without memory. */
+mt_status_t thread_create(struct process *proc, const char *name, size_t name_len,
+			  struct thread **out) __must_check;
+
+/* Start a NEW thread at user `entry` with `stack`, `arg` and `tls`. */
+mt_status_t thread_start(struct thread *t, uint64_t entry, uint64_t stack,
+			 uint64_t arg, uint64_t tls) __must_check;
+
+/* Ask a thread to die / stop / go on (see the state machine above). */
+void thread_kill(struct thread *t);
+mt_status_t thread_suspend(struct thread *t);
+mt_status_t thread_resume(struct thread *t);
+
+/* End the current thread now.  Never returns. */
+__noreturn void thread_exit_current(void);
+
+/* Stop the current thread after a user fault (stop policy) until resumed;
+ * returns false if it was killed instead. */
+bool thread_stop_on_fault(void);
+
+/* Called on every return to user mode, interrupts disabled: honours kill,
+ * suspend and reschedule requests.  May switch threads; returns with
+ * interrupts disabled, ready to return to user mode. */
+void thread_user_return(void);
+
+/* Live threads (all processes). */
+uint64_t thread_live_count(void);
+
+/* Boot: turn the running boot context into this CPU's idle thread. */
+void thread_init_idle(void);
+
+/* Free a dead thread's kernel stack and drop the scheduler's reference;
+ * never on the thread itself (its stack is in use). */
+void thread_reap(struct thread *t);
+
+#endif /* KERNEL_THREAD_H */

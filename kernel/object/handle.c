@@ -1,0 +1,192 @@
+/* Per-process handle tables (kernel/handle.h). */
+#include <kernel/handle.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/slab.h>
+#include <kernel/syscall.h>
+#include <kernel/usercopy.h>
+#include <kernel/vm.h>
+
+#define HANDLE_INDEX(h) ((h) & 0xffffu)
+#define HANDLE_GEN(h)   (((h) >> 16) & 0x7fffu)
+#define HANDLE_MAKE(i, g) (((mt_handle_t)(g) << 16) | (mt_handle_t)(i))
+
+mt_status_t handle_table_init(struct handle_table *t)
+{
+	t->slots = kzalloc(MT_HANDLES_MAX * sizeof(struct handle_entry));
+	if (!t->slots)
+		return MT_ERR_NO_MEMORY;
+	t->used = 0;
+	t->hint = 1;
+	return MT_OK;
+}
+
+static void handle_release(struct handle_entry *e)
+{
+	struct object *obj = e->obj;
+
+	e->obj = NULL;
+	e->rights = 0;
+	e->badge = 0;
+	e->gen = (uint16_t)(e->gen % 0x7fff + 1);   /* next generation, never 0 */
+	obj->handle_count--;
+	object_unref(obj);
+}
+
+void handle_table_destroy(struct handle_table *t)
+{
+	if (!t->slots)
+		return;
+	for (uint32_t i = 1; i < MT_HANDLES_MAX && t->used; i++) {
+		if (t->slots[i].obj) {
+			handle_release(&t->slots[i]);
+			t->used--;
+		}
+	}
+	kfree(t->slots);
+	t->slots = NULL;
+}
+
+mt_status_t handle_install(struct handle_table *t, struct object *obj,
+			   mt_rights_t rights, mt_handle_t *out)
+{
+	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
+		return MT_ERR_NO_RESOURCES;
+	for (uint32_t n = 0; n < MT_HANDLES_MAX - 1; n++) {
+		uint32_t i = (t->hint + n - 1) % (MT_HANDLES_MAX - 1) + 1;
+		struct handle_entry *e = &t->slots[i];
+		if (e->obj)
+			continue;
+		if (!e->gen)
+			e->gen = 1;
+		e->obj = obj;
+		e->rights = rights & MT_RIGHTS_ALL;
+		e->badge = 0;
+		object_ref(obj);
+		obj->handle_count++;
+		t->used++;
+		t->hint = i % (MT_HANDLES_MAX - 1) + 1;
+		*out = HANDLE_MAKE(i, e->gen);
+		return MT_OK;
+	}
+	return MT_ERR_NO_RESOURCES;
+}
+
+static struct handle_entry *handle_entry(struct handle_table *t, mt_handle_t h)
+{
+	uint32_t i = HANDLE_INDEX(h);
+	struct handle_entry *e;
+
+	if (!t->slots || i == 0 || i >= MT_HANDLES_MAX || (h & 0x80000000u))
+		return NULL;
+	e = &t->slots[i];
+	if (!e->obj || e->gen != HANDLE_GEN(h))
+		return NULL;
+	return e;
+}
+
+mt_status_t handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
+			  mt_rights_t rights, struct handle_entry **out)
+{
+	struct handle_entry *e = handle_entry(t, h);
+
+	if (!e)
+		return MT_ERR_BAD_HANDLE;
+	if (type && e->obj->type != type)
+		return MT_ERR_WRONG_TYPE;
+	if ((e->rights & rights) != rights)
+		return MT_ERR_ACCESS_DENIED;
+	*out = e;
+	return MT_OK;
+}
+
+mt_status_t handle_remove(struct handle_table *t, mt_handle_t h)
+{
+	struct handle_entry *e = handle_entry(t, h);
+
+	if (!e)
+		return MT_ERR_BAD_HANDLE;
+	handle_release(e);
+	t->used--;
+	return MT_OK;
+}
+
+/* ---- System calls ------------------------------------------------------ */
+
+mt_status_t handle_give_user(struct object *obj, mt_rights_t rights, uintptr_t uout)
+{
+	struct handle_table *t = &process_current()->handles;
+	mt_handle_t h;
+	mt_status_t r;
+
+	if (!user_range_ok(uout, sizeof(h)))
+		return MT_ERR_BAD_ADDRESS;
+	r = handle_install(t, obj, rights, &h);
+	if (r == MT_OK && (r = copy_to_user(uout, &h, sizeof(h))) != MT_OK)
+		handle_remove(t, h);
+	return r;
+}
+
+mt_status_t sys_handle_close(mt_handle_t handle)
+{
+	return handle_remove(&process_current()->handles, handle);
+}
+
+static mt_rights_t derived_rights(mt_rights_t have, mt_rights_t want)
+{
+	return want == MT_RIGHT_SAME ? have : want;
+}
+
+mt_status_t sys_handle_duplicate(mt_handle_t handle, mt_rights_t rights, uintptr_t out)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(handle, 0, MT_RIGHT_DUPLICATE, &e);
+
+	if (r != MT_OK)
+		return r;
+	rights = derived_rights(e->rights, rights);
+	if (rights & ~e->rights)
+		return MT_ERR_INVALID_ARGS;     /* can only reduce */
+	return handle_give_user(e->obj, rights, out);
+}
+
+/* Replace in place: the slot keeps the object and gets the new rights and
+ * the next generation, so the old value dies and no slot is needed. */
+mt_status_t sys_handle_replace(mt_handle_t handle, mt_rights_t rights, uintptr_t out)
+{
+	struct handle_entry *e;
+	mt_handle_t h;
+	uint16_t gen;
+	mt_status_t r = handle_get(handle, 0, 0, &e);
+
+	if (r != MT_OK)
+		return r;
+	rights = derived_rights(e->rights, rights);
+	if (rights & ~e->rights)
+		return MT_ERR_INVALID_ARGS;
+	gen = (uint16_t)(e->gen % 0x7fff + 1);
+	h = HANDLE_MAKE(HANDLE_INDEX(handle), gen);
+	r = copy_to_user(out, &h, sizeof(h));
+	if (r != MT_OK)
+		return r;
+	e->gen = gen;
+	e->rights = rights;
+	return MT_OK;
+}
+
+mt_status_t sys_object_info(mt_handle_t handle, uintptr_t info)
+{
+	struct handle_entry *e;
+	struct mt_object_info oi;
+	mt_status_t r = handle_get(handle, 0, MT_RIGHT_INFO, &e);
+
+	if (r != MT_OK)
+		return r;
+	oi = (struct mt_object_info){
+		.koid = e->obj->koid, .type = e->obj->type, .rights = e->rights,
+		.signals = e->obj->signals, .handle_count = e->obj->handle_count,
+	};
+	if (e->obj->type == MT_OBJ_MEMORY)
+		oi.size = container_of(e->obj, struct memobj, obj)->size;
+	return copy_to_user(info, &oi, sizeof(oi));
+}

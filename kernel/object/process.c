@@ -1,0 +1,258 @@
+/* Processes (kernel/process.h). */
+#include <kernel/arch.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/slab.h>
+#include <kernel/syscall.h>
+#include <kernel/usercopy.h>
+#include <kernel/vm.h>
+#include <string/string.h>
+
+/* QEMU exit statuses when init ends in a test boot: (v << 1) | 1. */
+#define EXIT_INIT_OK     0x10
+#define EXIT_INIT_FAILED 0x11
+
+static uint64_t live_processes;
+
+static void process_destroy(struct object *obj)
+{
+	struct process *p = container_of(obj, struct process, obj);
+
+	handle_table_destroy(&p->handles);
+	if (p->aspace)
+		object_unref(&p->aspace->obj);
+	live_processes--;
+	kfree(p);
+}
+
+static const struct object_ops process_ops = {
+	.name = "process",
+	.destroy = process_destroy,
+};
+
+mt_status_t process_create(const char *name, size_t name_len, struct process **out)
+{
+	struct process *p = kzalloc(sizeof(*p));
+	mt_status_t r;
+
+	if (!p)
+		return MT_ERR_NO_MEMORY;
+	r = handle_table_init(&p->handles);
+	if (r == MT_OK)
+		r = aspace_create(&p->aspace);
+	if (r != MT_OK) {
+		handle_table_destroy(&p->handles);
+		kfree(p);
+		return r;
+	}
+	object_init(&p->obj, MT_OBJ_PROCESS, &process_ops);
+	list_init(&p->threads);
+	p->state = PROCESS_NEW;
+	p->result.state = MT_TASK_NEW;
+	name_len = MIN(name_len, (size_t)MT_NAME_MAX);
+	memcpy(p->name, name, name_len);
+	p->name[name_len] = 0;
+	live_processes++;
+	*out = p;
+	return MT_OK;
+}
+
+void process_set_result(struct process *p, uint32_t state, int64_t code,
+			const struct mt_task_result *fault)
+{
+	if (p->result.state >= MT_TASK_EXITED)
+		return;                 /* the first ending wins */
+	if (fault)
+		p->result = *fault;
+	p->result.state = state;
+	p->result.exit_code = code;
+}
+
+/* The last thread is gone: release everything the process holds. */
+static void process_end(struct process *p)
+{
+	if (p->result.state < MT_TASK_EXITED)
+		process_set_result(p, MT_TASK_EXITED, 0, NULL);
+	p->state = PROCESS_DEAD;
+	handle_table_destroy(&p->handles);
+	aspace_teardown(p->aspace);
+	object_signal(&p->obj, 0, MT_SIGNAL_TERMINATED);
+	if (p->is_init) {
+		klog(p->result.state == MT_TASK_EXITED && p->result.exit_code == 0 ?
+		     LOG_INFO : LOG_ERROR,
+		     "init: %s ended: state %u, exit code %ld, fault %u at %#lx\n",
+		     p->name, p->result.state, (long)p->result.exit_code,
+		     p->result.fault, p->result.fault_addr);
+		arch_machine_exit(p->result.state == MT_TASK_EXITED &&
+				  p->result.exit_code == 0 ? EXIT_INIT_OK
+							   : EXIT_INIT_FAILED);
+		klog(LOG_INFO, "MantraCore: init has ended; nothing left to run\n");
+	}
+}
+
+void process_thread_exited(struct process *p)
+{
+	if (p->thread_count == 0 && p->state != PROCESS_DEAD)
+		process_end(p);
+}
+
+void process_kill(struct process *p, uint32_t how, int64_t code)
+{
+	irqstate_t s = arch_irq_save();
+	struct list_node *n, *tmp;
+
+	process_set_result(p, how, code, NULL);
+	if (p->state == PROCESS_NEW && p->thread_count == 0) {
+		process_end(p);
+	} else {
+		list_for_each_safe(n, tmp, &p->threads)
+			thread_kill(container_of(n, struct thread, proc_node));
+	}
+	arch_irq_restore(s);
+}
+
+struct process *process_current(void)
+{
+	return thread_current()->proc;
+}
+
+uint64_t process_live_count(void)
+{
+	return live_processes;
+}
+
+/* ---- System calls ------------------------------------------------------ */
+
+/* Copy a name argument: at most MT_NAME_MAX bytes. */
+mt_status_t copy_name_from_user(char *dst, uintptr_t name, size_t len)
+{
+	if (len > MT_NAME_MAX)
+		return MT_ERR_INVALID_ARGS;
+	dst[len] = 0;
+	return copy_from_user(dst, name, len);
+}
+
+mt_status_t sys_process_create(uintptr_t name, size_t name_len, uintptr_t process,
+			       uintptr_t aspace)
+{
+	struct handle_table *t = &process_current()->handles;
+	char buf[MT_NAME_MAX + 1];
+	struct process *p;
+	mt_handle_t hp, ha;
+	mt_status_t r = copy_name_from_user(buf, name, name_len);
+
+	if (r != MT_OK)
+		return r;
+	if (!user_range_ok(process, sizeof(hp)) || !user_range_ok(aspace, sizeof(ha)))
+		return MT_ERR_BAD_ADDRESS;
+	r = process_create(buf, name_len, &p);
+	if (r != MT_OK)
+		return r;
+	r = handle_install(t, &p->obj, MT_RIGHTS_ALL, &hp);
+	if (r == MT_OK) {
+		r = handle_install(t, &p->aspace->obj, MT_RIGHTS_ALL & ~MT_RIGHT_EXECUTE, &ha);
+		if (r != MT_OK)
+			handle_remove(t, hp);
+	}
+	if (r == MT_OK && ((r = copy_to_user(process, &hp, sizeof(hp))) != MT_OK ||
+			   (r = copy_to_user(aspace, &ha, sizeof(ha))) != MT_OK)) {
+		handle_remove(t, hp);
+		handle_remove(t, ha);
+	}
+	object_unref(&p->obj);          /* the handles hold it now */
+	return r;
+}
+
+mt_status_t sys_process_exit(int64_t code)
+{
+	struct process *p = process_current();
+
+	process_set_result(p, MT_TASK_EXITED, code, NULL);
+	process_kill(p, MT_TASK_EXITED, code);
+	return MT_OK;                   /* the thread ends on its way out */
+}
+
+static mt_status_t process_get(mt_handle_t h, mt_rights_t rights, struct process **out)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(h, MT_OBJ_PROCESS, rights, &e);
+
+	if (r == MT_OK)
+		*out = container_of(e->obj, struct process, obj);
+	return r;
+}
+
+mt_status_t sys_process_set_fault_policy(mt_handle_t process, uint32_t policy)
+{
+	struct process *p;
+	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
+
+	if (r != MT_OK)
+		return r;
+	if (policy != MT_FAULT_POLICY_KILL && policy != MT_FAULT_POLICY_STOP)
+		return MT_ERR_INVALID_ARGS;
+	p->fault_policy = policy;
+	return MT_OK;
+}
+
+mt_status_t sys_process_give_handle(mt_handle_t process, mt_handle_t handle,
+				    uintptr_t out)
+{
+	struct handle_table *mine = &process_current()->handles;
+	struct handle_entry *e;
+	struct process *p;
+	mt_handle_t theirs;
+	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
+
+	if (r == MT_OK)
+		r = handle_lookup(mine, handle, 0, MT_RIGHT_TRANSFER, &e);
+	if (r != MT_OK)
+		return r;
+	if (!user_range_ok(out, sizeof(theirs)))
+		return MT_ERR_BAD_ADDRESS;
+	r = handle_install(&p->handles, e->obj, e->rights, &theirs);
+	if (r != MT_OK)
+		return r;
+	r = copy_to_user(out, &theirs, sizeof(theirs));
+	if (r != MT_OK) {
+		handle_remove(&p->handles, theirs);
+		return r;
+	}
+	handle_remove(mine, handle);
+	return MT_OK;
+}
+
+mt_status_t sys_task_kill(mt_handle_t task)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(task, 0, MT_RIGHT_MANAGE, &e);
+
+	if (r != MT_OK)
+		return r;
+	if (e->obj->type == MT_OBJ_PROCESS)
+		process_kill(container_of(e->obj, struct process, obj), MT_TASK_KILLED, 0);
+	else if (e->obj->type == MT_OBJ_THREAD)
+		thread_kill(container_of(e->obj, struct thread, obj));
+	else
+		return MT_ERR_WRONG_TYPE;
+	return MT_OK;
+}
+
+mt_status_t sys_task_result(mt_handle_t task, uintptr_t result)
+{
+	struct handle_entry *e;
+	struct mt_task_result res;
+	mt_status_t r = handle_get(task, 0, MT_RIGHT_INFO, &e);
+
+	if (r != MT_OK)
+		return r;
+	if (e->obj->type == MT_OBJ_PROCESS)
+		res = container_of(e->obj, struct process, obj)->result;
+	else if (e->obj->type == MT_OBJ_THREAD)
+		res = container_of(e->obj, struct thread, obj)->result;
+	else
+		return MT_ERR_WRONG_TYPE;
+	return copy_to_user(result, &res, sizeof(res));
+}

@@ -1,0 +1,368 @@
+/* Threads (kernel/thread.h). */
+#include <arch/percpu.h>
+#include <kernel/arch.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/sched.h>
+#include <kernel/slab.h>
+#include <kernel/syscall.h>
+#include <kernel/usercopy.h>
+#include <kernel/vm.h>
+#include <string/string.h>
+
+static struct kmem_cache *thread_cache;
+static uint64_t live_threads;
+static struct thread idle_thread;
+
+static void thread_destroy(struct object *obj)
+{
+	struct thread *t = container_of(obj, struct thread, obj);
+
+	assert(t->state == THREAD_DEAD || t->state == THREAD_NEW);
+	if (t->state == THREAD_NEW) {   /* never started, last handle gone */
+		list_remove(&t->proc_node);
+		t->proc->thread_count--;
+	}
+	if (t->kstack_top)
+		arch_kstack_free(t->kstack_top, THREAD_KSTACK_SIZE);
+	if (t->proc)
+		object_unref(&t->proc->obj);
+	live_threads--;
+	kmem_cache_free(thread_cache, t);
+}
+
+static const struct object_ops thread_ops = {
+	.name = "thread",
+	.destroy = thread_destroy,
+};
+
+static void thread_name(struct thread *t, const char *name, size_t len)
+{
+	len = MIN(len, (size_t)MT_NAME_MAX);
+	memcpy(t->name, name, len);
+	t->name[len] = 0;
+}
+
+static void thread_links_init(struct thread *t)
+{
+	list_init(&t->run_node);
+	list_init(&t->wait_node);
+	list_init(&t->timer_node);
+	list_init(&t->proc_node);
+	list_init(&t->zombie_node);
+}
+
+void thread_init_idle(void)
+{
+	struct percpu *cpu = percpu();
+
+	object_init(&idle_thread.obj, MT_OBJ_THREAD, &thread_ops);
+	thread_links_init(&idle_thread);
+	idle_thread.state = THREAD_RUNNING;
+	idle_thread.flags = THREAD_IDLE;
+	thread_name(&idle_thread, "idle", 4);
+	cpu->current = cpu->idle = &idle_thread;
+	thread_cache = kmem_cache_create("thread", sizeof(struct thread), 16);
+	if (!thread_cache)
+		panic("thread: no memory for the thread cache");
+}
+
+mt_status_t thread_create(struct process *proc, const char *name, size_t name_len,
+			  struct thread **out)
+{
+	struct thread *t;
+
+	if (proc->state == PROCESS_DEAD)
+		return MT_ERR_BAD_STATE;
+	if (proc->thread_count >= MT_THREADS_MAX)
+		return MT_ERR_NO_RESOURCES;
+	t = kmem_cache_zalloc(thread_cache);
+	if (!t)
+		return MT_ERR_NO_MEMORY;
+	t->kstack_top = arch_kstack_alloc(THREAD_KSTACK_SIZE);
+	if (!t->kstack_top) {
+		kmem_cache_free(thread_cache, t);
+		return MT_ERR_NO_MEMORY;
+	}
+	object_init(&t->obj, MT_OBJ_THREAD, &thread_ops);
+	thread_links_init(t);
+	t->state = THREAD_NEW;
+	t->proc = proc;
+	object_ref(&proc->obj);
+	thread_name(t, name, name_len);
+	list_add_tail(&proc->threads, &t->proc_node);
+	proc->thread_count++;
+	live_threads++;
+	*out = t;
+	return MT_OK;
+}
+
+mt_status_t thread_start(struct thread *t, uint64_t entry, uint64_t stack,
+			 uint64_t arg, uint64_t tls)
+{
+	if (t->state != THREAD_NEW || (t->flags & THREAD_KILL))
+		return MT_ERR_BAD_STATE;
+	if (!user_range_ok(entry, 1) || !user_range_ok(stack, 0) ||
+	    (tls && !user_range_ok(tls, 0)))
+		return MT_ERR_INVALID_ARGS;
+	arch_thread_init_user(t, entry, stack, arg, tls);
+	t->proc->state = PROCESS_RUNNING;
+	if (t->proc->result.state == MT_TASK_NEW)
+		t->proc->result.state = MT_TASK_RUNNING;
+	t->result.state = MT_TASK_RUNNING;
+	object_ref(&t->obj);            /* the scheduler's, until reaped */
+	object_signal(&t->obj, 0, MT_SIGNAL_RUNNING);
+	sched_wakeup(t);
+	return MT_OK;
+}
+
+/* Mark t dead and tell its process.  t is not the current thread (or is,
+ * from thread_exit_current).  Interrupts disabled. */
+static void thread_finish(struct thread *t)
+{
+	struct process *p = t->proc;
+
+	if (t->result.state == MT_TASK_RUNNING || t->result.state == MT_TASK_NEW)
+		t->result.state = (t->flags & THREAD_KILL) ? MT_TASK_KILLED : MT_TASK_EXITED;
+	t->state = THREAD_DEAD;
+	list_remove(&t->proc_node);
+	p->thread_count--;
+	object_signal(&t->obj, MT_SIGNAL_RUNNING | MT_SIGNAL_SUSPENDED |
+		      MT_SIGNAL_FAULTED, MT_SIGNAL_TERMINATED);
+	process_thread_exited(p);
+}
+
+void thread_exit_current(void)
+{
+	struct thread *t = thread_current();
+
+	arch_irq_disable();
+	thread_finish(t);
+	sched_add_zombie(t);            /* drops the scheduler's reference */
+	schedule();
+	panic("thread: dead thread %s was scheduled", t->name);
+}
+
+void thread_reap(struct thread *t)
+{
+	object_unref(&t->obj);
+}
+
+void thread_kill(struct thread *t)
+{
+	irqstate_t s = arch_irq_save();
+
+	if (t->state == THREAD_DEAD) {
+		arch_irq_restore(s);
+		return;
+	}
+	t->flags |= THREAD_KILL;
+	switch (t->state) {
+	case THREAD_NEW:
+		thread_finish(t);       /* never ran: nothing to unwind */
+		break;
+	case THREAD_BLOCKED:
+		wait_unblock(t, WAKE_INTERRUPTED);
+		break;
+	case THREAD_SUSPENDED:
+	case THREAD_FAULTED:
+		sched_wakeup(t);        /* it exits in thread_user_return */
+		break;
+	default:
+		break;                  /* runnable: exits on its way to user */
+	}
+	arch_irq_restore(s);
+}
+
+mt_status_t thread_suspend(struct thread *t)
+{
+	irqstate_t s = arch_irq_save();
+	mt_status_t r = MT_OK;
+
+	if (t->state == THREAD_NEW || t->state == THREAD_DEAD || (t->flags & THREAD_KILL))
+		r = MT_ERR_BAD_STATE;
+	else if (!(t->flags & THREAD_SUSPEND)) {
+		t->flags |= THREAD_SUSPEND;
+		if (t->state == THREAD_BLOCKED)
+			wait_unblock(t, WAKE_INTERRUPTED);
+	}
+	arch_irq_restore(s);
+	return r;
+}
+
+mt_status_t thread_resume(struct thread *t)
+{
+	irqstate_t s = arch_irq_save();
+	mt_status_t r = MT_OK;
+
+	if (t->state == THREAD_SUSPENDED || t->state == THREAD_FAULTED) {
+		t->flags &= ~THREAD_SUSPEND;
+		object_signal(&t->obj, MT_SIGNAL_SUSPENDED | MT_SIGNAL_FAULTED,
+			      MT_SIGNAL_RUNNING);
+		if (t->state == THREAD_FAULTED)
+			t->result.state = MT_TASK_RUNNING;
+		sched_wakeup(t);
+	} else if (t->flags & THREAD_SUSPEND) {
+		t->flags &= ~THREAD_SUSPEND;    /* not stopped yet: cancel */
+	} else {
+		r = MT_ERR_BAD_STATE;
+	}
+	arch_irq_restore(s);
+	return r;
+}
+
+/* Stay off the CPU in `state` until resumed or killed. */
+static void thread_stop(enum thread_state state, mt_signals_t signal)
+{
+	struct thread *t = thread_current();
+
+	t->state = state;
+	object_signal(&t->obj, MT_SIGNAL_RUNNING, signal);
+	schedule();
+}
+
+bool thread_stop_on_fault(void)
+{
+	irqstate_t s = arch_irq_save();
+	struct thread *t = thread_current();
+
+	if (!(t->flags & THREAD_KILL))
+		thread_stop(THREAD_FAULTED, MT_SIGNAL_FAULTED);
+	arch_irq_restore(s);
+	return !(t->flags & THREAD_KILL);
+}
+
+void thread_user_return(void)
+{
+	struct thread *t = thread_current();
+
+	for (;;) {
+		if (t->flags & THREAD_KILL)
+			thread_exit_current();
+		if (t->flags & THREAD_SUSPEND) {
+			thread_stop(THREAD_SUSPENDED, MT_SIGNAL_SUSPENDED);
+			continue;
+		}
+		if (sched_need_resched()) {
+			schedule();
+			continue;
+		}
+		return;
+	}
+}
+
+uint64_t thread_live_count(void)
+{
+	return live_threads;
+}
+
+/* ---- System calls ------------------------------------------------------ */
+
+static mt_status_t thread_get(mt_handle_t h, struct thread **out)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(h, MT_OBJ_THREAD, MT_RIGHT_MANAGE, &e);
+
+	if (r == MT_OK)
+		*out = container_of(e->obj, struct thread, obj);
+	return r;
+}
+
+mt_status_t sys_thread_create(mt_handle_t process, uintptr_t name, size_t name_len,
+			      uintptr_t out)
+{
+	struct handle_entry *e;
+	char buf[MT_NAME_MAX + 1];
+	struct thread *t;
+	mt_status_t r = handle_get(process, MT_OBJ_PROCESS, MT_RIGHT_MANAGE, &e);
+
+	if (r == MT_OK)
+		r = copy_name_from_user(buf, name, name_len);
+	if (r != MT_OK)
+		return r;
+	if (!user_range_ok(out, sizeof(mt_handle_t)))
+		return MT_ERR_BAD_ADDRESS;
+	r = thread_create(container_of(e->obj, struct process, obj), buf, name_len, &t);
+	if (r != MT_OK)
+		return r;
+	r = handle_give_user(&t->obj, MT_RIGHTS_ALL, out);
+	object_unref(&t->obj);          /* the handle holds it (or it goes) */
+	return r;
+}
+
+mt_status_t sys_thread_start(mt_handle_t thread, uint64_t entry, uint64_t stack,
+			     uint64_t arg, uint64_t tls)
+{
+	struct thread *t;
+	mt_status_t r = thread_get(thread, &t);
+
+	return r == MT_OK ? thread_start(t, entry, stack, arg, tls) : r;
+}
+
+mt_status_t sys_thread_exit(void)
+{
+	struct thread *t = thread_current();
+
+	t->result.state = MT_TASK_EXITED;
+	t->flags |= THREAD_KILL;        /* ends on its way back to user mode */
+	return MT_OK;
+}
+
+mt_status_t sys_task_suspend(mt_handle_t thread)
+{
+	struct thread *t;
+	mt_status_t r = thread_get(thread, &t);
+
+	return r == MT_OK ? thread_suspend(t) : r;
+}
+
+mt_status_t sys_task_resume(mt_handle_t thread)
+{
+	struct thread *t;
+	mt_status_t r = thread_get(thread, &t);
+
+	return r == MT_OK ? thread_resume(t) : r;
+}
+
+/* The user registers are only stable while the thread is stopped. */
+static mt_status_t thread_state_args(mt_handle_t thread, uint32_t kind, size_t len,
+				     struct thread **out)
+{
+	mt_status_t r = thread_get(thread, out);
+
+	if (r != MT_OK)
+		return r;
+	if (kind != MT_THREAD_STATE_REGS)
+		return MT_ERR_INVALID_ARGS;
+	if (len < sizeof(struct mt_thread_regs))
+		return MT_ERR_BUFFER_TOO_SMALL;
+	if ((*out)->state != THREAD_SUSPENDED && (*out)->state != THREAD_FAULTED)
+		return MT_ERR_BAD_STATE;
+	return MT_OK;
+}
+
+mt_status_t sys_thread_read_state(mt_handle_t thread, uint32_t kind, uintptr_t buf,
+				  size_t len)
+{
+	struct mt_thread_regs regs;
+	struct thread *t;
+	mt_status_t r = thread_state_args(thread, kind, len, &t);
+
+	if (r != MT_OK)
+		return r;
+	arch_thread_get_regs(t, &regs);
+	return copy_to_user(buf, &regs, sizeof(regs));
+}
+
+mt_status_t sys_thread_write_state(mt_handle_t thread, uint32_t kind, uintptr_t buf,
+				   size_t len)
+{
+	struct mt_thread_regs regs;
+	struct thread *t;
+	mt_status_t r = thread_state_args(thread, kind, len, &t);
+
+	if (r == MT_OK)
+		r = copy_from_user(&regs, buf, sizeof(regs));
+	return r == MT_OK ? arch_thread_set_regs(t, &regs) : r;
+}

@@ -1,0 +1,275 @@
+/* Address spaces: mappings of memory objects and user page faults
+ * (kernel/vm.h). */
+#include <kernel/arch.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/syscall.h>
+#include <kernel/slab.h>
+#include <kernel/vm.h>
+#include <string/string.h>
+
+/* Where mappings without MT_MAP_FIXED go: above the usual program area. */
+#define ASPACE_ANY_BASE 0x0000100000000000ULL
+
+static void aspace_destroy(struct object *obj)
+{
+	struct aspace *as = container_of(obj, struct aspace, obj);
+
+	aspace_teardown(as);
+	kfree(as->maps);
+	if (as->arch.pml4)
+		arch_aspace_destroy(&as->arch);
+	kfree(as);
+}
+
+static const struct object_ops aspace_ops = {
+	.name = "aspace",
+	.destroy = aspace_destroy,
+};
+
+mt_status_t aspace_create(struct aspace **out)
+{
+	struct aspace *as = kzalloc(sizeof(*as));
+	mt_status_t r;
+
+	if (!as)
+		return MT_ERR_NO_MEMORY;
+	as->maps = kmalloc(MT_MAPPINGS_MAX * sizeof(struct mapping));
+	r = as->maps ? arch_aspace_init(&as->arch) : MT_ERR_NO_MEMORY;
+	if (r != MT_OK) {
+		kfree(as->maps);
+		kfree(as);
+		return r;
+	}
+	object_init(&as->obj, MT_OBJ_ASPACE, &aspace_ops);
+	*out = as;
+	return MT_OK;
+}
+
+static unsigned prot_to_arch(uint32_t prot)
+{
+	return (prot & MT_PROT_READ ? ARCH_PROT_READ : 0) |
+	       (prot & MT_PROT_WRITE ? ARCH_PROT_WRITE | ARCH_PROT_READ : 0) |
+	       (prot & MT_PROT_EXEC ? ARCH_PROT_EXEC | ARCH_PROT_READ : 0);
+}
+
+/* Index of the first mapping whose end is above va. */
+static uint32_t find_index(const struct aspace *as, vaddr_t va)
+{
+	uint32_t lo = 0, hi = as->count;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (as->maps[mid].base + as->maps[mid].size <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct mapping *find_mapping(struct aspace *as, vaddr_t va)
+{
+	uint32_t i = find_index(as, va);
+
+	if (i < as->count && as->maps[i].base <= va)
+		return &as->maps[i];
+	return NULL;
+}
+
+static bool range_free(const struct aspace *as, vaddr_t base, uint64_t len)
+{
+	uint32_t i = find_index(as, base);
+
+	return i == as->count || as->maps[i].base >= base + len;
+}
+
+/* Lowest free range of len bytes with an unused guard page below it, at
+ * or above ASPACE_ANY_BASE.  Returns 0 if none. */
+static vaddr_t find_free(const struct aspace *as, uint64_t len)
+{
+	vaddr_t cand = ASPACE_ANY_BASE + PAGE_SIZE;
+
+	for (uint32_t i = find_index(as, ASPACE_ANY_BASE); i <= as->count; i++) {
+		vaddr_t next = i < as->count ? as->maps[i].base : MT_USER_TOP;
+		if (next >= cand && next - cand >= len)
+			return cand;
+		if (i < as->count)
+			cand = MAX(cand, as->maps[i].base + as->maps[i].size + PAGE_SIZE);
+	}
+	return 0;
+}
+
+mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
+		       uint64_t offset, uint64_t len, uint32_t flags,
+		       uint32_t max_prot, vaddr_t *out)
+{
+	uint32_t prot = flags & (MT_PROT_READ | MT_PROT_WRITE | MT_PROT_EXEC);
+	uint32_t i;
+
+	if ((flags & ~(prot | MT_MAP_FIXED)) || !len || (len | offset) & (PAGE_SIZE - 1))
+		return MT_ERR_INVALID_ARGS;
+	if ((prot & MT_PROT_WRITE) && (prot & MT_PROT_EXEC))
+		return MT_ERR_INVALID_ARGS;             /* W^X */
+	if (offset > mo->size || len > mo->size - offset)
+		return MT_ERR_OUT_OF_RANGE;
+	if (as->dead)
+		return MT_ERR_BAD_STATE;
+	if (as->count >= MT_MAPPINGS_MAX)
+		return MT_ERR_NO_RESOURCES;
+	if (flags & MT_MAP_FIXED) {
+		if ((addr & (PAGE_SIZE - 1)) || addr < MT_USER_BASE ||
+		    addr > MT_USER_TOP || len > MT_USER_TOP - addr)
+			return MT_ERR_INVALID_ARGS;
+		if (!range_free(as, addr, len))
+			return MT_ERR_ALREADY_EXISTS;
+	} else if (!(addr = find_free(as, len))) {
+		return MT_ERR_NO_RESOURCES;
+	}
+	i = find_index(as, addr);
+	memmove(&as->maps[i + 1], &as->maps[i], (as->count - i) * sizeof(struct mapping));
+	as->maps[i] = (struct mapping){ addr, len, mo, offset, prot, max_prot };
+	as->count++;
+	object_ref(&mo->obj);
+	*out = addr;
+	return MT_OK;
+}
+
+static void remove_mapping(struct aspace *as, uint32_t i)
+{
+	struct mapping m = as->maps[i];
+
+	arch_user_unmap_range(&as->arch, m.base, m.size);
+	memmove(&as->maps[i], &as->maps[i + 1], (as->count - i - 1) * sizeof(struct mapping));
+	as->count--;
+	object_unref(&m.mo->obj);
+}
+
+mt_status_t aspace_unmap(struct aspace *as, vaddr_t addr, uint64_t len)
+{
+	uint32_t i, first, n = 0;
+
+	if (!len || (addr | len) & (PAGE_SIZE - 1) || addr + len < addr)
+		return MT_ERR_INVALID_ARGS;
+	first = find_index(as, addr);
+	for (i = first; i < as->count && as->maps[i].base < addr + len; i++) {
+		struct mapping *m = &as->maps[i];
+		if (m->base < addr || m->base + m->size > addr + len)
+			return MT_ERR_INVALID_ARGS;     /* would split a mapping */
+		n++;
+	}
+	if (!n)
+		return MT_ERR_NOT_FOUND;
+	while (n--)
+		remove_mapping(as, first);
+	return MT_OK;
+}
+
+mt_status_t aspace_protect(struct aspace *as, vaddr_t addr, uint64_t len,
+			   uint32_t prot)
+{
+	struct mapping *m = find_mapping(as, addr);
+
+	if (prot & ~(MT_PROT_READ | MT_PROT_WRITE | MT_PROT_EXEC) ||
+	    ((prot & MT_PROT_WRITE) && (prot & MT_PROT_EXEC)))
+		return MT_ERR_INVALID_ARGS;
+	if (!m)
+		return MT_ERR_NOT_FOUND;
+	if (m->base != addr || m->size != len)
+		return MT_ERR_INVALID_ARGS;
+	if (prot & ~m->max_prot)
+		return MT_ERR_ACCESS_DENIED;
+	m->prot = prot;
+	/* Drop the page-table entries; the next touch maps with the new
+	 * protection. */
+	arch_user_unmap_range(&as->arch, m->base, m->size);
+	return MT_OK;
+}
+
+bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access)
+{
+	struct mapping *m;
+	paddr_t pa;
+
+	if (!as || as->dead || va < MT_USER_BASE || va >= MT_USER_TOP)
+		return false;
+	m = find_mapping(as, va);
+	/* x86 cannot map write-only or execute-only: both imply read. */
+	if (!m || !m->prot || (access & ~(m->prot | MT_PROT_READ)))
+		return false;
+	va &= ~(vaddr_t)(PAGE_SIZE - 1);
+	if (memobj_page(m->mo, (m->offset + (va - m->base)) / PAGE_SIZE, &pa) != MT_OK)
+		return false;
+	return arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) == MT_OK;
+}
+
+void aspace_teardown(struct aspace *as)
+{
+	while (as->count)
+		remove_mapping(as, as->count - 1);
+	as->dead = true;
+}
+
+void aspace_activate(struct aspace *as)
+{
+	arch_aspace_switch(&as->arch);
+}
+
+/* ---- System calls ------------------------------------------------------ */
+
+/* What the memory handle's rights allow a mapping to become. */
+static uint32_t rights_to_max_prot(mt_rights_t rights)
+{
+	return (rights & MT_RIGHT_READ ? MT_PROT_READ : 0) |
+	       (rights & MT_RIGHT_WRITE ? MT_PROT_WRITE : 0) |
+	       (rights & MT_RIGHT_EXECUTE ? MT_PROT_EXEC : 0);
+}
+
+static mt_status_t aspace_get(mt_handle_t h, struct aspace **out)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(h, MT_OBJ_ASPACE, MT_RIGHT_WRITE, &e);
+
+	if (r == MT_OK)
+		*out = container_of(e->obj, struct aspace, obj);
+	return r;
+}
+
+mt_status_t sys_vm_map(mt_handle_t aspace, uint64_t addr, mt_handle_t memory,
+		       uint64_t offset, uint64_t len, uint32_t flags)
+{
+	struct handle_entry *me;
+	struct aspace *as;
+	uint32_t max_prot, prot = flags & (MT_PROT_READ | MT_PROT_WRITE | MT_PROT_EXEC);
+	vaddr_t at;
+	mt_status_t r = aspace_get(aspace, &as);
+
+	if (r == MT_OK)
+		r = handle_get(memory, MT_OBJ_MEMORY, MT_RIGHT_MAP, &me);
+	if (r != MT_OK)
+		return r;
+	max_prot = rights_to_max_prot(me->rights);
+	if (prot & ~max_prot)
+		return MT_ERR_ACCESS_DENIED;
+	r = aspace_map(as, addr, container_of(me->obj, struct memobj, obj), offset,
+		       len, flags, max_prot, &at);
+	return r == MT_OK ? (mt_status_t)at : r;
+}
+
+mt_status_t sys_vm_unmap(mt_handle_t aspace, uint64_t addr, uint64_t len)
+{
+	struct aspace *as;
+	mt_status_t r = aspace_get(aspace, &as);
+
+	return r == MT_OK ? aspace_unmap(as, addr, len) : r;
+}
+
+mt_status_t sys_vm_protect(mt_handle_t aspace, uint64_t addr, uint64_t len,
+			   uint32_t prot)
+{
+	struct aspace *as;
+	mt_status_t r = aspace_get(aspace, &as);
+
+	return r == MT_OK ? aspace_protect(as, addr, len, prot) : r;
+}

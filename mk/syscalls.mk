@@ -1,0 +1,42 @@
+# System calls: tools/gen_syscalls.py turns abi/syscalls.def (with the types
+# and error codes of abi/include/mantra/) into the user stubs, the argument
+# table for the hostile tests, the kernel prototypes and dispatch table, and
+# docs/abi.md.
+#
+# One run writes every file; the stamp records that run, so make runs the
+# generator once however many of its outputs are needed.  The generator
+# rewrites only files whose content changed, so objects that include an
+# unchanged header are not rebuilt.  A deleted output is made again.
+
+GEN                 := $(BUILD)/gen
+SYSCALL_DEF         := abi/syscalls.def
+SYSCALL_GEN_INPUTS  := $(SYSCALL_DEF) abi/include/mantra/types.h \
+	abi/include/mantra/errors.h tools/gen_syscalls.py
+SYSCALL_GEN_CMD     := $(PYTHON) tools/gen_syscalls.py --def $(SYSCALL_DEF) \
+	--types abi/include/mantra/types.h --errors abi/include/mantra/errors.h
+SYSCALL_GEN_HEADERS := $(GEN)/include/mantra/syscall_numbers.h \
+	$(GEN)/include/mantra/syscalls.h \
+	$(GEN)/include/mantra/syscall_info.h \
+	$(GEN)/kernel/syscall_decls.h
+SYSCALL_TABLE_SRC   := $(GEN)/kernel/syscall_table.c
+SYSCALL_STAMP       := $(GEN)/syscalls.stamp
+
+$(SYSCALL_STAMP): $(SYSCALL_GEN_INPUTS)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     syscalls"
+	$(Q)$(SYSCALL_GEN_CMD) --out-dir $(GEN)
+	$(Q)touch $@
+
+# Outputs are only as new as their content; the stamp stands for the run.
+$(SYSCALL_GEN_HEADERS) $(SYSCALL_TABLE_SRC): $(SYSCALL_STAMP)
+	$(Q)test -f $@ || $(SYSCALL_GEN_CMD) --out-dir $(GEN)
+
+.PHONY: syscalls docs docs-check
+syscalls: $(SYSCALL_GEN_HEADERS) $(SYSCALL_TABLE_SRC)
+
+docs:
+	@echo "  GEN     docs/abi.md"
+	$(Q)$(SYSCALL_GEN_CMD) --docs docs/abi.md
+
+docs-check:
+	$(Q)$(SYSCALL_GEN_CMD) --check-docs docs/abi.md

@@ -1,0 +1,171 @@
+/*
+ * The in-guest test suite (bin/testinit), in the spirit of sel4test.
+ *
+ * Started as init (startup.arg == 0) it is the runner (runner.c): for each
+ * test it spawns a fresh process from its own image with arg = index + 1,
+ * which runs that one test and exits.  A test passes when its process ends
+ * the way the test declares:
+ *
+ *   GT_TEST(group, name) { ... }                 exits with 0
+ *   GT_TEST_FAULT(group, name, MT_FAULT_PAGE) { ... }
+ *                                                dies of that fault kind
+ *
+ * A failing check writes its reason into the shared page the runner maps
+ * at GT_SHARED_ADDR in every test process and exits with status 1; the
+ * runner prints `ok GROUP.NAME` or `FAIL GROUP.NAME: reason`.  Around each
+ * test the runner compares the kernel's counters (mt_debug_stats) and
+ * fails the test if it leaked frames, objects, threads or processes.
+ *
+ * Tests are collected in the `mt_tests` section (in link order, then
+ * source order), so the index of a test is the same in runner and child.
+ */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmantra/mantra.h>
+
+struct gt_test {
+	const char *group;
+	const char *name;
+	void (*fn)(void);
+	uint32_t fault;         /* expected MT_FAULT_*; MT_FAULT_NONE: exit 0 */
+	uint32_t timeout_ms;
+};
+
+#define GT_TIMEOUT_MS 5000u
+
+#define GT_TEST_FULL(g, n, kind, tmo)                                        \
+	static void gt_fn_##g##_##n(void);                                   \
+	static const struct gt_test gt_desc_##g##_##n                        \
+		__attribute__((used, section("mt_tests"), aligned(8))) = {   \
+		#g, #n, gt_fn_##g##_##n, (kind), (tmo) };                    \
+	static void gt_fn_##g##_##n(void)
+
+#define GT_TEST(g, n) GT_TEST_FULL(g, n, MT_FAULT_NONE, GT_TIMEOUT_MS)
+#define GT_TEST_FAULT(g, n, kind) GT_TEST_FULL(g, n, kind, GT_TIMEOUT_MS)
+
+extern const struct gt_test __start_mt_tests[];
+extern const struct gt_test __stop_mt_tests[];
+
+/* The page the runner shares with each test process. */
+#define GT_SHARED_ADDR 0x0000000010000000ULL
+#define GT_REASON_MAX  960
+struct gt_shared {
+	char reason[GT_REASON_MAX];
+	uint64_t expect_ip;     /* fault tests: the faulting instruction */
+	uint64_t expect_ip_alt; /* an acceptable alternative (traps) */
+	uint64_t expect_addr;   /* page faults: the address touched */
+	uint32_t has_ip, has_addr;
+	uint64_t pad[3];
+};
+_Static_assert(sizeof(struct gt_shared) <= MT_PAGE_SIZE, "gt_shared fits");
+
+static inline struct gt_shared *gt_shared(void)
+{
+	return (struct gt_shared *)(uintptr_t)GT_SHARED_ADDR;
+}
+
+/* ---- checks (in a test process) --------------------------------------- */
+
+/* Record the reason and end the test process with status 1. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void gt_fail(const char *fmt, ...);
+
+/* Add a problem to the reason but carry on; gt_check_notes() fails the
+ * test if any were noted.  For table-driven tests that report them all. */
+__attribute__((format(printf, 1, 2)))
+void gt_note(const char *fmt, ...);
+void gt_check_notes(void);
+
+/* Declare where the coming fault must happen (ip, and addr for page
+ * faults); the runner checks them against mt_task_result. */
+void gt_expect_fault_ip(uint64_t ip, uint64_t alt);
+void gt_expect_fault_addr(uint64_t addr);
+
+#define GT_CHECK(cond)                                                       \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			gt_fail("%s:%d: %s", __FILE__, __LINE__, #cond);     \
+	} while (0)
+
+#define GT_CHECK_EQ(a, b)                                                    \
+	do {                                                                 \
+		uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b);             \
+		if (_a != _b)                                                \
+			gt_fail("%s:%d: %s == %#llx, expected %s == %#llx",  \
+				__FILE__, __LINE__, #a,                      \
+				(unsigned long long)_a, #b,                  \
+				(unsigned long long)_b);                     \
+	} while (0)
+
+/* A call that must succeed; evaluates to its (non-negative) result. */
+#define GT_OK(call)                                                          \
+	({                                                                   \
+		mt_status_t _s = (call);                                     \
+		if (_s < 0)                                                  \
+			gt_fail("%s:%d: %s failed: %s", __FILE__, __LINE__,  \
+				#call, mt_status_str(_s));                   \
+		_s;                                                          \
+	})
+
+/* A call that must fail with `err`. */
+#define GT_ERR(call, err)                                                    \
+	do {                                                                 \
+		mt_status_t _s = (call);                                     \
+		if (_s != (err))                                             \
+			gt_fail("%s:%d: %s returned %s, expected %s",        \
+				__FILE__, __LINE__, #call,                   \
+				mt_status_str(_s), mt_status_str(err));      \
+	} while (0)
+
+/* ---- helpers for tests ------------------------------------------------- */
+
+/* Handles of our own process. */
+mt_handle_t gt_self(void);
+mt_handle_t gt_aspace(void);
+mt_handle_t gt_log(void);
+
+/* Now plus ms milliseconds on the monotonic clock. */
+mt_time_t gt_deadline_ms(uint64_t ms);
+
+/* Map size bytes of fresh anonymous memory RW; fails the test on error. */
+void *gt_alloc_pages(uint64_t size);
+
+/* Threads in our own process: fn(arg) runs on a fresh 64 KiB stack with
+ * FS base `tls`, then the thread exits.  Returns the thread handle. */
+mt_handle_t gt_thread_spawn(void (*fn)(void *), void *arg, uint64_t tls);
+/* Same, but created and not started: start with gt_thread_go. */
+mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t tls,
+			      uint64_t *entry, uint64_t *sp);
+
+/* Wait for `signals` on h within ms milliseconds; fails the test if not. */
+mt_signals_t gt_wait(mt_handle_t h, mt_signals_t signals, uint64_t ms);
+
+/* Helper processes: the same image started in a helper role. */
+enum gt_helper {
+	GT_HELPER_EXIT = 1,        /* exit(param) */
+	GT_HELPER_SPIN = 2,        /* spin forever without system calls */
+	GT_HELPER_SLEEP = 3,       /* sleep forever */
+	GT_HELPER_UD2 = 4,         /* rax = 1; ud2; exit(rax) */
+	GT_HELPER_THREADS = 5,     /* param spinning threads, then sleep */
+	GT_HELPER_NULL_DEREF = 6,  /* read address 0 */
+};
+#define GT_HELPER_BASE 0x1000000ULL
+#define GT_HELPER_ARG(id, param) \
+	(GT_HELPER_BASE | ((uint64_t)(id) << 16) | ((param) & 0xffffu))
+
+/* Spawn a helper (fails the test on error). */
+void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
+		     struct mt_spawn_result *out);
+
+/* Run a helper role in this process (never returns). */
+__attribute__((noreturn)) void gt_helper_main(uint64_t arg);
+
+/* The runner (startup.arg == 0). */
+int gt_runner_main(void);
+
+#endif /* GUEST_GUEST_H */
