@@ -2,3 +2,8 @@
 .PHONY: test
 test: deps all host-tests
 	$(Q)$(PYTHON) tools/run_tests.py --build $(BUILD) $(HOST_TEST_BINS)
+
+# make bench: kernel micro-benchmarks in guest instructions (tools/bench.py).
+.PHONY: bench
+bench: deps all
+	$(Q)$(PYTHON) tools/bench.py $(BUILD)

@@ -34,6 +34,8 @@ USER_PROGS += init
 init_SRCS  := $(sort $(wildcard user/init/*.c))
 USER_PROGS += testinit
 testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S))
+USER_PROGS += bench
+bench_SRCS := $(sort $(wildcard user/bench/*.c))
 
 USER_ELFS  := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
 

@@ -595,12 +595,19 @@ def gen_decls(calls):
             " * user-access functions.",
             " */",
             "",
-            "typedef mt_status_t (*syscall_fn_t)(uint64_t, uint64_t, uint64_t,",
-            "\t\t\t\t     uint64_t, uint64_t, uint64_t);",
+            "/*",
+            " * Indexed by MT_SYS_*: the address of each sys_* function, called",
+            " * from the assembly entry with the user's argument registers as they",
+            " * are (rdi, rsi, rdx, r10 moved to rcx, r8, r9).  That is the SysV",
+            " * calling convention of the typed prototypes below, because every",
+            " * argument type is 32 or 64 bits wide and a callee ignores the upper",
+            " * half of a 32-bit argument.  Unused numbers hold sys_not_supported.",
+            " */",
+            "extern const void *const syscall_entry_table[MT_SYS_COUNT];",
+            "extern const char *const syscall_names[MT_SYS_COUNT];",
             "",
-            "/* Indexed by MT_SYS_*; NULL for unused numbers. */",
-            "extern const syscall_fn_t syscall_table[MT_SYS_COUNT];",
-            "extern const char *const syscall_names[MT_SYS_COUNT];"]
+            "__attribute__((warn_unused_result))",
+            "mt_status_t sys_not_supported(void);"]
     for c in sorted_calls(calls):
         body += [""] + kernel_proto(c)
     return guard("MANTRA_GEN_SYSCALL_DECLS_H", body,
@@ -608,25 +615,13 @@ def gen_decls(calls):
                   "<mantra/syscall_numbers.h>"))
 
 
-def kernel_wrapper(call):
-    """Casts the six raw registers to the declared types; a 32-bit type
-    truncates, which is how garbage in the upper half is ignored."""
-    out = ["static mt_status_t"]
-    out += c_proto(f"sysw_{call.name}", [f"uint64_t a{i}" for i in range(MAX_ARGS)])
-    out.append("{")
-    unused = [f"(void)a{i};" for i in range(len(call.args), MAX_ARGS)]
-    if unused:
-        out.append("\t" + " ".join(unused))
-    args = [f"({a.kernel_type()})a{i}" for i, a in enumerate(call.args)]
-    return out + c_proto(f"\treturn sys_{call.name}", args, ";", empty="") + ["}"]
-
-
 def gen_table(calls):
     out = [f"/* {BANNER} */", "", "#include <stddef.h>", "", '#include "syscall_decls.h"']
-    for c in sorted_calls(calls):
-        out += [""] + kernel_wrapper(c)
-    out += ["", "const syscall_fn_t syscall_table[MT_SYS_COUNT] = {"]
-    out += [f"\t[MT_SYS_{c.name}] = sysw_{c.name}," for c in sorted_calls(calls)]
+    by_number = {c.number: c for c in calls}
+    out += ["", "const void *const syscall_entry_table[MT_SYS_COUNT] = {"]
+    for n in range(max(by_number) + 1):
+        fn = f"sys_{by_number[n].name}" if n in by_number else "sys_not_supported"
+        out.append(f"\t[{n}] = (const void *){fn},")
     out += ["};", "", "const char *const syscall_names[MT_SYS_COUNT] = {"]
     out += [f'\t[MT_SYS_{c.name}] = "{c.name}",' for c in sorted_calls(calls)]
     return "\n".join(out + ["};", ""])

@@ -138,9 +138,10 @@ void *gt_alloc_pages(uint64_t size);
 /* Threads in our own process: fn(arg) runs on a fresh 64 KiB stack with
  * FS base `tls`, then the thread exits.  Returns the thread handle. */
 mt_handle_t gt_thread_spawn(void (*fn)(void *), void *arg, uint64_t tls);
-/* Same, but created and not started: start with gt_thread_go. */
-mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t tls,
-			      uint64_t *entry, uint64_t *sp);
+/* Same, but only created: start it with mt_thread_start(th, *entry, *sp,
+ * *sp + 8, tls) (the start block sits just above *sp). */
+mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t *entry,
+			      uint64_t *sp);
 
 /* Wait for `signals` on h within ms milliseconds; fails the test if not. */
 mt_signals_t gt_wait(mt_handle_t h, mt_signals_t signals, uint64_t ms);

@@ -117,15 +117,14 @@ static __attribute__((noreturn)) void gt_thread_entry(struct gt_thread_start *ts
 	__builtin_trap();
 }
 
-mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t tls,
-			      uint64_t *entry, uint64_t *sp)
+mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t *entry,
+			      uint64_t *sp)
 {
 	const uint64_t size = 64 * 1024;
 	char *stack = gt_alloc_pages(size);
 	struct gt_thread_start *ts;
 	mt_handle_t th;
 
-	(void)tls;
 	/* The start block sits at the stack top; the entry sees rsp + 8
 	 * 16-aligned, as after a call (x86-64 psABI 3.2.2). */
 	ts = (struct gt_thread_start *)(stack + size - 32);
@@ -140,7 +139,7 @@ mt_handle_t gt_thread_prepare(void (*fn)(void *), void *arg, uint64_t tls,
 mt_handle_t gt_thread_spawn(void (*fn)(void *), void *arg, uint64_t tls)
 {
 	uint64_t entry, sp;
-	mt_handle_t th = gt_thread_prepare(fn, arg, tls, &entry, &sp);
+	mt_handle_t th = gt_thread_prepare(fn, arg, &entry, &sp);
 	const struct gt_thread_start *ts =
 		(const struct gt_thread_start *)(uintptr_t)(sp + 8);
 

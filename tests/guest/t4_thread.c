@@ -113,7 +113,7 @@ GT_TEST(thread, start_bad_arguments)
 	mt_handle_t th;
 	uint64_t entry, sp;
 
-	th = gt_thread_prepare(thread_bump, NULL, 0, &entry, &sp);
+	th = gt_thread_prepare(thread_bump, NULL, &entry, &sp);
 	GT_ERR(mt_thread_start(th, 0xffffffff80000000ULL, sp, 0, 0), MT_ERR_INVALID_ARGS);
 	GT_ERR(mt_thread_start(th, 0x8000000000000000ULL, sp, 0, 0), MT_ERR_INVALID_ARGS);
 	GT_ERR(mt_thread_start(th, entry, 0xffff800000000000ULL, 0, 0), MT_ERR_INVALID_ARGS);

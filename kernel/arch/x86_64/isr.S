@@ -11,6 +11,10 @@
  */
 #include <arch/percpu.h>
 #include <arch/segments.h>
+#include <mantra/errors.h>
+#include <mantra/syscall_numbers.h>
+
+#define SYSCALL_RESTART (-1000)     /* kernel/syscall.h */
 
 	.text
 	.type trap_common, @function
@@ -65,9 +69,20 @@ trap_common:
 
 /*
  * SYSCALL: rcx = user rip, r11 = user rflags, rsp still the user's, IF/DF/
- * TF/AC/NT cleared by MSR_FMASK.  Switch to the thread's kernel stack and
- * build the same frame as a trap, with the system-call number kept in the
- * error-code slot (for restarts).
+ * TF/AC/NT cleared by MSR_FMASK.
+ *
+ * Fast path: switch to the thread's kernel stack, lay out a struct
+ * trap_frame but fill in only what a restart or the slow path needs (the
+ * hardware-like part, the system-call number in the error-code slot, and
+ * the six argument registers), call the handler straight from the entry
+ * table with the user's argument registers (r10 moved to rcx: SysV), and if
+ * nothing is pending return with SYSRET.  The callee-saved registers still
+ * hold the user's values, because the C handler preserved them.
+ *
+ * Slow path (a kill, suspension or reschedule pending, or a restart): the
+ * frame is completed and the thread leaves through user_return and IRET,
+ * like any trap.  rip can never be non-canonical here: nothing is mapped at
+ * or above MT_USER_TOP, so SYSRET's #GP-in-kernel hazard cannot arise.
  */
 	.globl syscall_entry
 	.type syscall_entry, @function
@@ -80,28 +95,57 @@ syscall_entry:
 	pushq	%r11
 	pushq	$SEL_UCODE
 	pushq	%rcx
-	pushq	%rax
+	pushq	%rax			/* error-code slot: the number */
 	pushq	$VEC_SYSCALL
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, %rdi
-	xor	%ebp, %ebp
+	subq	$(15 * 8), %rsp
+	movq	%rdi, TF_RDI(%rsp)
+	movq	%rsi, TF_RSI(%rsp)
+	movq	%rdx, TF_RDX(%rsp)
+	movq	%r10, TF_R10(%rsp)
+	movq	%r8, TF_R8(%rsp)
+	movq	%r9, TF_R9(%rsp)
 	sti
-	call	syscall_dispatch
-	/* fall through */
+	cmpq	$MT_SYS_COUNT, %rax
+	jae	1f
+	movq	%r10, %rcx
+	call	*syscall_entry_table(, %rax, 8)
+2:	cli
+	movq	%gs:PCPU_CURRENT, %rcx
+	testl	$THREAD_FLAGS_USER_WORK, THREAD_FLAGS_OFFSET(%rcx)
+	jnz	syscall_slow
+	cmpb	$0, %gs:PCPU_NEED_RESCHED
+	jne	syscall_slow
+	cmpq	$SYSCALL_RESTART, %rax
+	je	syscall_slow
+	movq	TF_RDI(%rsp), %rdi
+	movq	TF_RSI(%rsp), %rsi
+	movq	TF_RDX(%rsp), %rdx
+	movq	TF_R10(%rsp), %r10
+	movq	TF_R8(%rsp), %r8
+	movq	TF_R9(%rsp), %r9
+	movq	TF_RIP(%rsp), %rcx
+	movq	TF_RFLAGS(%rsp), %r11
+	movq	TF_RSP(%rsp), %rsp
+	swapgs
+	sysretq
+1:	movq	$MT_ERR_NOT_SUPPORTED, %rax
+	jmp	2b
+
+syscall_slow:
+	movq	%rax, TF_RAX(%rsp)
+	movq	%rbx, TF_RBX(%rsp)
+	movq	%rbp, TF_RBP(%rsp)
+	movq	%r12, TF_R12(%rsp)
+	movq	%r13, TF_R13(%rsp)
+	movq	%r14, TF_R14(%rsp)
+	movq	%r15, TF_R15(%rsp)
+	movq	TF_RIP(%rsp), %rcx	/* what SYSRET would have left in them */
+	movq	%rcx, TF_RCX(%rsp)
+	movq	TF_RFLAGS(%rsp), %r11
+	movq	%r11, TF_R11(%rsp)
+	movq	%rsp, %rdi
+	call	syscall_finish_slow
+	jmp	user_return
 	.size syscall_entry, . - syscall_entry
 
 /* Leave for user mode with the frame at rsp. */

@@ -30,24 +30,20 @@ void percpu_init(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-/* Called by syscall_entry with interrupts enabled.  A handler returning
- * SYSCALL_RESTART (interrupted by a suspension) is re-issued when the
- * thread next returns to user mode: rip goes back over the 2-byte SYSCALL
- * instruction and rax gets the number back. */
-void syscall_dispatch(struct trap_frame *tf)
+mt_status_t sys_not_supported(void)
 {
-	uint64_t n = tf->rax;
-	mt_status_t r;
+	return MT_ERR_NOT_SUPPORTED;
+}
 
-	if (n >= MT_SYS_COUNT || !syscall_table[n]) {
-		tf->rax = (uint64_t)MT_ERR_NOT_SUPPORTED;
-		return;
-	}
-	r = syscall_table[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
-	if (r == SYSCALL_RESTART) {
+/* The slow end of a system call (isr.S), interrupts disabled: the frame is
+ * complete.  A handler returning SYSCALL_RESTART (abandoned for a
+ * suspension) is re-issued when the thread next returns to user mode: rip
+ * goes back over the 2-byte SYSCALL instruction, rax gets the number back,
+ * and the argument registers in the frame are still the caller's. */
+void syscall_finish_slow(struct trap_frame *tf)
+{
+	if ((mt_status_t)tf->rax == SYSCALL_RESTART) {
 		tf->rip -= 2;
 		tf->rax = tf->error_code;
-		return;
 	}
-	tf->rax = (uint64_t)r;
 }

@@ -7,9 +7,17 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
-#define PCPU_SELF       0
-#define PCPU_KERNEL_RSP 8
-#define PCPU_USER_RSP   16
+#define PCPU_SELF         0
+#define PCPU_KERNEL_RSP   8
+#define PCPU_USER_RSP     16
+#define PCPU_CURRENT      24
+#define PCPU_NEED_RESCHED 32
+
+/* Offset of struct thread.flags and the flags that divert a system call's
+ * return to the slow path (THREAD_KILL | THREAD_SUSPEND); both checked
+ * against kernel/thread.h by static asserts in thread_arch.c. */
+#define THREAD_FLAGS_OFFSET 76
+#define THREAD_FLAGS_USER_WORK 3
 
 #ifndef __ASSEMBLY__
 #include <kernel/types.h>
@@ -20,13 +28,15 @@ struct percpu {
 	struct percpu *self;            /* PCPU_SELF */
 	uint64_t kernel_rsp;            /* PCPU_KERNEL_RSP: syscall stack top */
 	uint64_t user_rsp;              /* PCPU_USER_RSP: scratch at syscall entry */
-	struct thread *current;
+	struct thread *current;         /* PCPU_CURRENT */
+	uint8_t need_resched;           /* PCPU_NEED_RESCHED */
 	struct thread *idle;
-	bool need_resched;
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP, "entry.S");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PCPU_USER_RSP, "entry.S");
+_Static_assert(__builtin_offsetof(struct percpu, current) == PCPU_CURRENT, "entry.S");
+_Static_assert(__builtin_offsetof(struct percpu, need_resched) == PCPU_NEED_RESCHED, "entry.S");
 
 static inline struct percpu *percpu(void)
 {

@@ -12,6 +12,20 @@
 #define VEC_SYSCALL 0x100
 
 /* Offsets in struct trap_frame (arch/x86.h). */
+#define TF_R15    (0 * 8)
+#define TF_R14    (1 * 8)
+#define TF_R13    (2 * 8)
+#define TF_R12    (3 * 8)
+#define TF_R11    (4 * 8)
+#define TF_R10    (5 * 8)
+#define TF_R9     (6 * 8)
+#define TF_R8     (7 * 8)
+#define TF_RBP    (8 * 8)
+#define TF_RDI    (9 * 8)
+#define TF_RSI    (10 * 8)
+#define TF_RDX    (11 * 8)
+#define TF_RCX    (12 * 8)
+#define TF_RBX    (13 * 8)
 #define TF_RAX    (14 * 8)
 #define TF_VECTOR (15 * 8)
 #define TF_ERROR  (16 * 8)

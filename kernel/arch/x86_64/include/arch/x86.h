@@ -119,6 +119,10 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 
 #include <arch/segments.h>
 _Static_assert(__builtin_offsetof(struct trap_frame, rax) == TF_RAX, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, rdi) == TF_RDI, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, r10) == TF_R10, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, r15) == TF_R15, "TF_*");
+_Static_assert(__builtin_offsetof(struct trap_frame, rbx) == TF_RBX, "TF_*");
 _Static_assert(__builtin_offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_*");
 _Static_assert(__builtin_offsetof(struct trap_frame, rip) == TF_RIP, "TF_*");
 _Static_assert(__builtin_offsetof(struct trap_frame, cs) == TF_CS, "TF_*");
