@@ -87,9 +87,10 @@ def loader_refuses(name, mutation, why):
 CASES = [
     dict(name="boot_default_image",
          expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ", r"memory: \d+ MiB usable",
-                 r"bootfs: \d+ files", BOOTED],
+                 r"bootfs: \d+ files", BOOTED, r"MantraInit: started",
+                 r"init: init ended: state 2, exit code 0"],
          forbid=[NO_PANIC, r" W ", r" E "],
-         stop_on=BOOTED, timeout=30),
+         exit=EXIT_TESTS_PASSED, timeout=30),
     dict(name="selftest", config="loglevel=info selftest=all",
          expect=[r"selftest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True),
