@@ -16,13 +16,9 @@
 
 #define SYSCALL_RESTART (-1000)     /* kernel/syscall.h */
 
-	.text
-	.type trap_common, @function
-trap_common:
-	testb	$3, 24(%rsp)		/* cs: from user mode? */
-	jz	1f
-	swapgs
-1:	push	%rax
+/* The general registers in struct trap_frame order (r15 lowest). */
+	.macro PUSH_GPRS
+	push	%rax
 	push	%rbx
 	push	%rcx
 	push	%rdx
@@ -37,17 +33,9 @@ trap_common:
 	push	%r13
 	push	%r14
 	push	%r15
-	cld
-	mov	%rsp, %rdi
-	/* A frame link through the interrupted rip, so backtraces taken in a
-	 * handler continue into the interrupted code. */
-	push	TF_RIP(%rsp)
-	push	%rbp
-	mov	%rsp, %rbp
-	call	trap_dispatch
-	add	$16, %rsp
-	testb	$3, TF_CS(%rsp)
-	jnz	user_return
+	.endm
+
+	.macro POP_GPRS
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -63,6 +51,27 @@ trap_common:
 	pop	%rcx
 	pop	%rbx
 	pop	%rax
+	.endm
+
+	.text
+	.type trap_common, @function
+trap_common:
+	testb	$3, 24(%rsp)		/* cs: from user mode? */
+	jz	1f
+	swapgs
+1:	PUSH_GPRS
+	cld
+	mov	%rsp, %rdi
+	/* A frame link through the interrupted rip, so backtraces taken in a
+	 * handler continue into the interrupted code. */
+	push	TF_RIP(%rsp)
+	push	%rbp
+	mov	%rsp, %rbp
+	call	trap_dispatch
+	add	$16, %rsp
+	testb	$3, TF_CS(%rsp)
+	jnz	user_return
+	POP_GPRS
 	add	$16, %rsp		/* vector, error code */
 	iretq
 	.size trap_common, . - trap_common
@@ -154,21 +163,7 @@ syscall_slow:
 user_return:
 	cli
 	call	thread_user_return
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	POP_GPRS
 	add	$16, %rsp
 	swapgs
 	iretq
