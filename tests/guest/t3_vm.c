@@ -435,3 +435,41 @@ GT_TEST_FAULT(vm, stack_overflow_hits_guard, MT_FAULT_PAGE)
 	(void)vm_recurse(0);
 	gt_fail("recursion ended");
 }
+
+/* Filling a memory object larger than the machine's RAM (the tests run with
+ * 512 MiB) through mt_memory_write ends in MT_ERR_NO_MEMORY, not a crash;
+ * closing the object gives every frame back (the runner's leak check) and
+ * the kernel goes on serving calls. */
+GT_TEST(vm, memory_exhaustion_returns_error)
+{
+	static const char page[MT_PAGE_SIZE];
+	mt_handle_t h, again;
+	mt_status_t st = MT_OK;
+	uint64_t off;
+
+	GT_OK(mt_memory_create(MT_MEMORY_MAX, 0, &h));
+	for (off = 0; off < MT_MEMORY_MAX; off += MT_PAGE_SIZE) {
+		st = mt_memory_write(h, off, page, 1);
+		if (st != MT_OK)
+			break;
+	}
+	GT_CHECK_EQ(st, MT_ERR_NO_MEMORY);
+	GT_CHECK(off > 64 * 1024 * 1024);
+	GT_OK(mt_handle_close(h));
+	GT_OK(mt_memory_create(MT_PAGE_SIZE, 0, &again));
+	GT_OK(mt_memory_write(again, 0, page, 1));
+	GT_OK(mt_handle_close(again));
+}
+
+/* Touching more mapped memory than exists kills the process with a page
+ * fault once no frame is left, and the kernel stays up. */
+GT_TEST_FAULT(vm, memory_exhaustion_by_touch_faults, MT_FAULT_PAGE)
+{
+	uint64_t addr;
+	mt_handle_t mem;
+
+	GT_OK(mt_map_anon(MT_MEMORY_MAX, RW, &addr, &mem));
+	for (uint64_t off = 0; off < MT_MEMORY_MAX; off += MT_PAGE_SIZE)
+		*(volatile char *)(uintptr_t)(addr + off) = 1;
+	gt_fail("touched more memory than the machine has");
+}
