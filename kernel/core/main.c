@@ -9,6 +9,7 @@
 #include <kernel/boot.h>
 #include <kernel/bootmem.h>
 #include <kernel/cmdline.h>
+#include <kernel/ipc.h>
 #include <kernel/ksyms.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
@@ -113,6 +114,7 @@ __noreturn static void kmain_finish(void *unused)
 		sched_init(mode);
 	else
 		sched_init(NULL);
+	ipc_init(cmdline_get("ipc", mode, sizeof(mode)) ? mode : NULL);
 	userboot_start();
 	klog(LOG_INFO, "MantraCore: boot complete\n");
 	sched_idle_loop();

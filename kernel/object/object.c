@@ -2,6 +2,7 @@
 #include <kernel/arch.h>
 #include <kernel/object.h>
 #include <kernel/panic.h>
+#include <kernel/port.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/usercopy.h>
@@ -18,15 +19,20 @@ void object_init(struct object *obj, uint32_t type, const struct object_ops *ops
 	obj->koid = next_koid++;
 	obj->ops = ops;
 	wait_queue_init(&obj->waiters);
+	list_init(&obj->observers);
 	live_objects++;
 }
 
 void object_unref(struct object *obj)
 {
 	assert(obj->refcount > 0);
-	if (--obj->refcount)
+	if (--obj->refcount) {
+		if (obj->ops->ref_dropped)
+			obj->ops->ref_dropped(obj);
 		return;
+	}
 	assert(list_empty(&obj->waiters.threads));
+	port_observers_detach(obj);     /* no packet may name a dead object */
 	live_objects--;
 	obj->ops->destroy(obj);     /* frees the object too */
 }
@@ -34,10 +40,13 @@ void object_unref(struct object *obj)
 void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set)
 {
 	irqstate_t s = arch_irq_save();
+	mt_signals_t old = obj->signals;
 
-	obj->signals = (obj->signals & ~clear) | set;
+	obj->signals = (old & ~clear) | set;
 	if (set)
 		wait_wake_all(&obj->waiters, WAKE_SIGNALED);
+	if (obj->signals & ~old)
+		port_observers_fire(obj, obj->signals & ~old);
 	arch_irq_restore(s);
 }
 

@@ -60,6 +60,7 @@ void thread_init_idle(void)
 	object_init(&idle_thread.obj, MT_OBJ_THREAD, &thread_ops);
 	thread_links_init(&idle_thread);
 	idle_thread.state = THREAD_RUNNING;
+	idle_thread.sc = &idle_thread.own_sc;
 	idle_thread.flags = THREAD_IDLE;
 	thread_name(&idle_thread, "idle", 4);
 	cpu->current = cpu->idle = &idle_thread;
@@ -88,6 +89,8 @@ mt_status_t thread_create(struct process *proc, const char *name, size_t name_le
 	object_init(&t->obj, MT_OBJ_THREAD, &thread_ops);
 	thread_links_init(t);
 	t->state = THREAD_NEW;
+	t->own_sc.priority = MT_PRIORITY_DEFAULT;
+	t->sc = &t->own_sc;
 	t->proc = proc;
 	object_ref(&proc->obj);
 	thread_name(t, name, name_len);
@@ -126,6 +129,7 @@ static void thread_finish(struct thread *t)
 	if (t->result.state == MT_TASK_RUNNING || t->result.state == MT_TASK_NEW)
 		t->result.state = (t->flags & THREAD_KILL) ? MT_TASK_KILLED : MT_TASK_EXITED;
 	t->state = THREAD_DEAD;
+	ipc_thread_exit(t);
 	list_remove(&t->proc_node);
 	p->thread_count--;
 	object_signal(&t->obj, MT_SIGNAL_RUNNING | MT_SIGNAL_SUSPENDED |
@@ -169,8 +173,12 @@ void thread_kill(struct thread *t)
 	case THREAD_FAULTED:
 		sched_wakeup(t);        /* it exits in thread_user_return */
 		break;
+	case THREAD_RUNNABLE:
+		sched_wakeup(t);        /* requeue it, parked or not: it exits on
+					   its way to user mode */
+		break;
 	default:
-		break;                  /* runnable: exits on its way to user */
+		break;                  /* running: exits on its way to user */
 	}
 	arch_irq_restore(s);
 }
@@ -365,4 +373,26 @@ mt_status_t sys_thread_write_state(mt_handle_t thread, uint32_t kind, uintptr_t 
 	if (r == MT_OK)
 		r = copy_from_user(&regs, buf, sizeof(regs));
 	return r == MT_OK ? arch_thread_set_regs(t, &regs) : r;
+}
+
+/* Priorities apply from the next time the thread is queued. */
+mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
+{
+	struct thread *t;
+	irqstate_t s;
+	mt_status_t r = thread_get(thread, &t);
+
+	if (r != MT_OK)
+		return r;
+	if (priority > MT_PRIORITY_MAX && priority != MT_PRIORITY_PASSIVE)
+		return MT_ERR_INVALID_ARGS;
+	s = arch_irq_save();
+	t->passive = priority == MT_PRIORITY_PASSIVE;
+	t->own_sc.priority = t->passive ? MT_PRIORITY_MIN : priority;
+	if (t->passive && t->sc == &t->own_sc && t->state == THREAD_BLOCKED)
+		t->sc = NULL;           /* waiting to serve: no time of its own */
+	else if (!t->passive && !t->sc)
+		t->sc = &t->own_sc;
+	arch_irq_restore(s);
+	return MT_OK;
 }

@@ -39,14 +39,38 @@ struct thread *thread_current(void)
 	return percpu()->current;
 }
 
+/* A passive thread with no donated context has no time to run on: it is
+ * runnable but parked off the queues until a caller donates one (or it is
+ * killed: dying runs on its own context). */
+static bool has_context(struct thread *t)
+{
+	if (t->sc || !t->passive)
+		return true;
+	if (t->flags & THREAD_KILL) {
+		t->sc = &t->own_sc;
+		return true;
+	}
+	return false;
+}
+
 void sched_wakeup(struct thread *t)
 {
 	irqstate_t s = arch_irq_save();
 
 	t->state = THREAD_RUNNABLE;
-	policy->enqueue(t);
-	percpu()->need_resched = true;
+	if (has_context(t)) {
+		policy->enqueue(t);
+		percpu()->need_resched = true;
+	}
 	arch_irq_restore(s);
+}
+
+void sched_context_lost(struct thread *t)
+{
+	if (t == thread_current())
+		percpu()->need_resched = true;
+	else if (t->state == THREAD_RUNNABLE && !has_context(t))
+		policy->dequeue(t);
 }
 
 bool sched_need_resched(void)
@@ -75,22 +99,38 @@ void schedule(void)
 	struct thread *prev = cpu->current, *next;
 
 	cpu->need_resched = false;
-	next = policy->pick_next();
-	if (!next) {
-		if (prev->state == THREAD_RUNNING)
-			return;                 /* nothing else: keep going */
-		next = cpu->idle;
-	}
+	/* A running thread competes too: back of its level (round robin),
+	 * unless it has no context left (a passive thread: parked). */
 	if (prev->state == THREAD_RUNNING && !(prev->flags & THREAD_IDLE)) {
 		prev->state = THREAD_RUNNABLE;
-		policy->enqueue(prev);
+		if (has_context(prev))
+			policy->enqueue(prev);
 	}
+	next = policy->pick_next();
+	if (!next)
+		next = cpu->idle;
 	next->state = THREAD_RUNNING;
 	if (next == prev)
 		return;
 	cpu->current = next;
 	arch_context_switch(prev, next);
 	/* Back on prev, later. */
+	reap_zombies();
+}
+
+void sched_switch_to(struct thread *next)
+{
+	struct percpu *cpu = percpu();
+	struct thread *prev = cpu->current;
+
+	if (prev->state == THREAD_RUNNING) {
+		prev->state = THREAD_RUNNABLE;
+		if (has_context(prev))
+			policy->enqueue(prev);
+	}
+	next->state = THREAD_RUNNING;
+	cpu->current = next;
+	arch_context_switch(prev, next);
 	reap_zombies();
 }
 

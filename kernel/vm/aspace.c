@@ -2,6 +2,8 @@
  * (kernel/vm.h). */
 #include <kernel/arch.h>
 #include <kernel/log.h>
+#include <kernel/mm.h>
+#include <kernel/usercopy.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
@@ -202,6 +204,49 @@ bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access)
 	if (memobj_page(m->mo, (m->offset + (va - m->base)) / PAGE_SIZE, &pa) != MT_OK)
 		return false;
 	return arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) == MT_OK;
+}
+
+void *aspace_resolve(struct aspace *as, vaddr_t va, bool write, size_t *avail)
+{
+	struct mapping *m;
+	paddr_t pa;
+
+	if (as->dead || va < MT_USER_BASE || va >= MT_USER_TOP)
+		return NULL;
+	m = find_mapping(as, va);
+	if (!m || !(m->prot & (write ? MT_PROT_WRITE : MT_PROT_READ | MT_PROT_WRITE)))
+		return NULL;
+	if (memobj_page(m->mo, (m->offset + (va - m->base)) / PAGE_SIZE, &pa) != MT_OK)
+		return NULL;
+	*avail = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+	return (char *)phys_to_virt(pa) + (va & (PAGE_SIZE - 1));
+}
+
+mt_status_t aspace_copy(struct aspace *dst_as, vaddr_t dst, struct aspace *src_as,
+			vaddr_t src, size_t len)
+{
+	if (!user_range_ok(dst, len) || !user_range_ok(src, len))
+		return MT_ERR_BAD_ADDRESS;
+	while (len) {
+		size_t a, b, n;
+		void *d = aspace_resolve(dst_as, dst, true, &a);
+		const void *sp = aspace_resolve(src_as, src, false, &b);
+		if (!d || !sp)
+			return MT_ERR_BAD_ADDRESS;
+		n = MIN(len, MIN(a, b));
+		memcpy(d, sp, n);
+		dst += n;
+		src += n;
+		len -= n;
+	}
+	return MT_OK;
+}
+
+void aspace_unmap_object(struct aspace *as, struct memobj *mo)
+{
+	for (uint32_t i = as->count; i-- > 0;)
+		if (as->maps[i].mo == mo)
+			remove_mapping(as, i);
 }
 
 void aspace_teardown(struct aspace *as)

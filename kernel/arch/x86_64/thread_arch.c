@@ -96,3 +96,18 @@ int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r)
 	t->arch.fs_base = r->fs_base;
 	return MT_OK;
 }
+
+/* A message arrives in t's registers as it returns from its system call
+ * (both exits restore these from the frame). */
+void arch_ipc_set_regs(struct thread *t, uint64_t badge, uint64_t info,
+		       const uint64_t w[4])
+{
+	struct trap_frame *tf = t->arch.user_frame;
+
+	tf->rdi = badge;
+	tf->rsi = info;
+	tf->rdx = w[0];
+	tf->r10 = w[1];
+	tf->r8 = w[2];
+	tf->r9 = w[3];
+}

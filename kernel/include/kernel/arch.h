@@ -110,6 +110,11 @@ void arch_context_switch(struct thread *prev, struct thread *next);
 void arch_thread_get_regs(struct thread *t, struct mt_thread_regs *r);
 int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r);
 
+/* Put an IPC message into a thread's user registers for its return from
+ * the system call it is blocked in: badge, info and four words. */
+void arch_ipc_set_regs(struct thread *t, uint64_t badge, uint64_t info,
+		       const uint64_t w[4]);
+
 /* Free a stack from arch_kstack_alloc. */
 void arch_kstack_free(vaddr_t top, size_t size);
 

@@ -48,6 +48,33 @@ mt_status_t handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
 /* Remove a handle, dropping its reference. */
 mt_status_t handle_remove(struct handle_table *t, mt_handle_t h);
 
+/*
+ * Handles in messages (endpoints and channels).  Sending is two steps:
+ * handle_send_take() checks every handle first (live, TRANSFER, DUPLICATE
+ * when duplicating, no repeats, not `forbid`) and only then takes them all:
+ * moved out of the table, or duplicated.  From then on the handles belong
+ * to the message: handle_receive() installs them in the receiver's table,
+ * handle_in_flight_drop() releases them if the message dies.  With
+ * `grant`, memory objects are also unmapped from `grant_from` (Metta's
+ * grant: the sender loses its pages).
+ */
+struct aspace;
+struct handle_in_flight {
+	struct object *obj;             /* one reference */
+	mt_rights_t rights;
+	uint64_t badge;
+};
+
+mt_status_t handle_send_take(struct handle_table *t, const mt_handle_t *hs,
+			     uint32_t n, bool dup, const struct object *forbid,
+			     bool grant, struct aspace *grant_from,
+			     struct handle_in_flight *out) __must_check;
+/* All-or-nothing: MT_ERR_NO_RESOURCES if t lacks room for n, installing
+ * none (the caller still owns `in`).  On success `in` is consumed. */
+mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
+			   uint32_t n, mt_handle_t *values) __must_check;
+void handle_in_flight_drop(struct handle_in_flight *in, uint32_t n);
+
 /* Live handles in the table. */
 static inline uint32_t handle_table_count(const struct handle_table *t)
 {

@@ -9,7 +9,9 @@
  * the handles only (for object_info).
  *
  * Signals: `signals` is the current set; object_signal() changes it and
- * wakes waiters whose wanted set now intersects it.
+ * wakes waiters whose wanted set now intersects it, and tells the port
+ * observers (kernel/port.h) watching a bit that rose.  Observers hold no
+ * reference: object_unref() detaches them before the object is destroyed.
  *
  * Locking: single CPU for now; state changes run with interrupts disabled
  * where an interrupt handler could also touch them (wait queues, signals).
@@ -27,6 +29,12 @@ struct object;
 struct object_ops {
 	const char *name;
 	void (*destroy)(struct object *obj);      /* release what it owns */
+	/* Optional: a handle with `rights` was added (+1) or removed (-1). */
+	void (*handles_changed)(struct object *obj, mt_rights_t rights, int delta);
+	/* Optional: a reference went and others remain.  Lets a type see
+	 * that only it still holds itself (a channel end whose last
+	 * references sit in its own queue) and let go. */
+	void (*ref_dropped)(struct object *obj);
 };
 
 struct object {
@@ -37,6 +45,8 @@ struct object {
 	uint64_t koid;
 	const struct object_ops *ops;
 	struct wait_queue waiters;      /* threads in object_wait_one */
+	struct list_node observers;     /* struct port_observer.obj_node;
+					   changed with interrupts disabled */
 };
 
 /* Initialise `obj` with one reference (the creator's). */
@@ -50,7 +60,9 @@ static inline void object_ref(struct object *obj)
 /* Drop a reference; destroys the object when it was the last. */
 void object_unref(struct object *obj);
 
-/* Clear then set signal bits, waking waiters that now see a wanted bit. */
+/* Clear then set signal bits, waking waiters that now see a wanted bit and
+ * firing the port observers of every bit that rose (0 -> 1).  Safe with
+ * interrupts disabled (interrupt handlers may signal). */
 void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set);
 
 /* Number of live kernel objects (for mt_debug_stats and leak tests). */

@@ -30,6 +30,10 @@ struct process {
 	bool is_init;                   /* its end powers the machine off */
 	struct mt_task_result result;
 	char name[MT_NAME_MAX + 1];
+	/* Bytes of channel messages this process wrote that are still queued
+	 * (object/channel.c): the charge for kernel memory it makes others
+	 * hold.  Counted only; there are no quotas yet. */
+	uint64_t channel_bytes_queued;
 };
 
 /* An empty process with an empty address space. */

@@ -50,6 +50,22 @@ __noreturn void sched_idle_loop(void);
 /* Monotonic nanoseconds since boot. */
 mt_time_t time_now(void);
 
+/* The context t runs on: the donated or own one; a passive thread that
+ * serves nobody falls back to its own (at the lowest priority). */
+static inline struct sched_context *sched_context_of(struct thread *t)
+{
+	return t->sc ? t->sc : &t->own_sc;
+}
+
+/* t's scheduling context was taken back (a passive thread replied): if
+ * it has none left it stops running at the next scheduling point. */
+void sched_context_lost(struct thread *t);
+
+/* Switch straight to `next` (blocked until now, not queued) without asking
+ * the policy: IPC hands the CPU from caller to receiver and back.  The
+ * current thread must already be in its next state. */
+void sched_switch_to(struct thread *next);
+
 /* Queue a dead thread for freeing once another thread runs. */
 void sched_add_zombie(struct thread *t);
 

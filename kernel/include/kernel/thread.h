@@ -21,9 +21,16 @@
 #include <arch/thread.h>
 #include <kernel/list.h>
 #include <kernel/object.h>
+#include <kernel/ipc.h>
 #include <kernel/wait.h>
 
 struct process;
+
+/* Priority and time: what a thread runs on (kernel/sched.h). */
+struct sched_context {
+	uint32_t priority;              /* MT_PRIORITY_MIN..MT_PRIORITY_MAX */
+	uint32_t timeslice;             /* ticks left (the policy's to use) */
+};
 
 enum thread_state {
 	THREAD_NEW,
@@ -56,11 +63,18 @@ struct thread {
 	struct list_node zombie_node;   /* dead, waiting to be reaped */
 	mt_time_t deadline;
 	enum wake_reason wake_reason;
-	uint32_t timeslice;             /* ticks left (policy's to use) */
 	mt_signals_t wait_signals;      /* object_wait_one: wanted signals */
 
 	struct mt_task_result result;   /* fault stop or end */
 	char name[MT_NAME_MAX + 1];
+
+	/* Scheduling context: its own, or one donated by the caller it is
+	 * serving (migrating threads).  NULL only for a passive thread that
+	 * is not serving anyone. */
+	struct sched_context own_sc;
+	struct sched_context *sc;
+	bool passive;                   /* MT_PRIORITY_PASSIVE */
+	struct ipc_thread ipc;
 };
 
 /* The thread running on this CPU. */

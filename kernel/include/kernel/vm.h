@@ -69,6 +69,17 @@ mt_status_t aspace_protect(struct aspace *as, vaddr_t addr, uint64_t len,
 /* Resolve a user page fault at va (access: MT_PROT_READ/WRITE/EXEC);
  * true if a page was mapped and the access can be retried. */
 bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access);
+/* The kernel address of the byte at user va of `as`, if it is mapped for
+ * the access (allocating the page of an anonymous object); *avail is what
+ * is left of that page.  NULL otherwise.  No page-table entry is made. */
+void *aspace_resolve(struct aspace *as, vaddr_t va, bool write, size_t *avail);
+/* Copy len bytes between two address spaces (either may be the current
+ * one) through the direct map: one copy.  MT_ERR_BAD_ADDRESS if any page
+ * is not mapped for the access. */
+mt_status_t aspace_copy(struct aspace *dst_as, vaddr_t dst, struct aspace *src_as,
+			vaddr_t src, size_t len) __must_check;
+/* Remove every mapping of mo (a zero-copy grant). */
+void aspace_unmap_object(struct aspace *as, struct memobj *mo);
 /* Remove every mapping (process end). */
 void aspace_teardown(struct aspace *as);
 /* Make as the current user address space. */

@@ -1,0 +1,335 @@
+/*
+ * Channels: asynchronous message pipes.  A channel is two end objects
+ * (MT_OBJ_CHANNEL) pointing at each other; each end owns the queue of
+ * messages written to it by its peer, so the state they share is just the
+ * pair of peer pointers.
+ *
+ * Invariants (one CPU, non-preemptible kernel; no interrupt handler touches
+ * a channel, only object_signal's own section is irq-safe):
+ *   - end->queue holds at most MT_CHANNEL_QUEUE_MAX messages (`queued`),
+ *     oldest first.  A queued message owns its bytes, one reference per
+ *     handle it carries (struct handle_in_flight) and one reference to the
+ *     process that wrote it, which it is charged to.
+ *   - end->peer is the other end, or NULL once that end is destroyed (its
+ *     last reference went); never set again.
+ *   - Signals, kept by channel_update_signals() after every change:
+ *       READABLE     iff the end's own queue is non-empty;
+ *       WRITABLE     iff the peer exists and its queue has room;
+ *       PEER_CLOSED  iff the peer is gone.
+ *
+ * Destroying an end unlinks the peer first (which then reads what is left
+ * and gets MT_ERR_PEER_CLOSED), then frees its own queue, dropping the
+ * handles in it: that may destroy other objects, even the peer, which by
+ * then no longer points back.
+ *
+ * Accounting: every queued message is charged to its writer
+ * (process.channel_bytes_queued += allocation size) until it is read or
+ * dropped.  Nothing is refused on that count yet: there are no quotas.
+ *
+ * Cycles: an end cannot be sent through itself (handle_send_take's
+ * `forbid`) nor through its peer (it would sit in its own queue, keeping
+ * itself alive).  Longer cycles (end a of channel X in a queue of channel
+ * Y, whose end sits in X's queue) still keep both channels alive once
+ * every handle is closed; breaking them needs a collector and is left out.
+ */
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/slab.h>
+#include <kernel/syscall.h>
+#include <kernel/usercopy.h>
+#include <string/string.h>
+
+#define CHANNEL_SIGNALS (MT_SIGNAL_READABLE | MT_SIGNAL_WRITABLE | \
+			 MT_SIGNAL_PEER_CLOSED)
+#define CHANNEL_WRITE_FLAGS (MT_IPC_DUP_HANDLES | MT_IPC_GRANT)
+
+struct channel_msg {
+	struct list_node node;          /* the receiving end's queue */
+	struct process *sender;         /* charged; one reference */
+	size_t charge;                  /* bytes charged: the allocation */
+	uint32_t nbytes;
+	uint32_t nhandles;
+	struct handle_in_flight handles[];  /* then nbytes of data */
+};
+
+struct channel_end {
+	struct object obj;
+	struct channel_end *peer;       /* NULL once the peer is destroyed */
+	struct list_node queue;         /* incoming struct channel_msg */
+	uint32_t queued;
+};
+
+static inline struct channel_end *to_end(struct object *obj)
+{
+	return container_of(obj, struct channel_end, obj);
+}
+
+static inline uint8_t *msg_data(struct channel_msg *m)
+{
+	return (uint8_t *)&m->handles[m->nhandles];
+}
+
+/* Make the end's signals match its state (see the invariants). */
+static void channel_update_signals(struct channel_end *e)
+{
+	mt_signals_t have = e->obj.signals & CHANNEL_SIGNALS;
+	mt_signals_t want = 0;
+
+	if (e->queued)
+		want |= MT_SIGNAL_READABLE;
+	if (!e->peer)
+		want |= MT_SIGNAL_PEER_CLOSED;
+	else if (e->peer->queued < MT_CHANNEL_QUEUE_MAX)
+		want |= MT_SIGNAL_WRITABLE;
+	if (want != have)
+		object_signal(&e->obj, have & ~want, want & ~have);
+}
+
+/* ---- Messages ----------------------------------------------------------- */
+
+/* A message for n handles and nbytes, charged to `sender`; NULL without
+ * memory.  Its handles are not filled in. */
+static struct channel_msg *msg_alloc(struct process *sender, uint32_t nbytes,
+				     uint32_t n)
+{
+	size_t size = sizeof(struct channel_msg) +
+		      n * sizeof(struct handle_in_flight) + nbytes;
+	struct channel_msg *m = kmalloc(size);
+
+	if (!m)
+		return NULL;
+	list_init(&m->node);
+	m->sender = sender;
+	m->charge = size;
+	m->nbytes = nbytes;
+	m->nhandles = n;
+	object_ref(&sender->obj);
+	sender->channel_bytes_queued += size;
+	return m;
+}
+
+/* Free a message that is on no queue; drop its handles unless they were
+ * received (`handles_owned` false). */
+static void msg_free(struct channel_msg *m, bool handles_owned)
+{
+	struct process *sender = m->sender;
+
+	if (handles_owned)
+		handle_in_flight_drop(m->handles, m->nhandles);
+	assert(sender->channel_bytes_queued >= m->charge);
+	sender->channel_bytes_queued -= m->charge;
+	kfree(m);
+	object_unref(&sender->obj);
+}
+
+/* ---- The end objects ---------------------------------------------------- */
+
+static void channel_destroy(struct object *obj)
+{
+	struct channel_end *e = to_end(obj);
+	struct channel_end *peer = e->peer;
+	struct list_node *n;
+
+	if (peer) {
+		peer->peer = NULL;
+		e->peer = NULL;
+		channel_update_signals(peer);
+	}
+	while ((n = list_pop_front(&e->queue))) {
+		e->queued--;
+		msg_free(container_of(n, struct channel_msg, node), true);
+	}
+	kfree(e);
+}
+
+static const struct object_ops channel_ops = {
+	.name = "channel",
+	.destroy = channel_destroy,
+};
+
+/* Two connected ends, one reference each; MT_ERR_NO_MEMORY. */
+static mt_status_t channel_create(struct channel_end **a, struct channel_end **b)
+{
+	struct channel_end *e0 = kzalloc(sizeof(*e0));
+	struct channel_end *e1 = kzalloc(sizeof(*e1));
+
+	if (!e0 || !e1) {
+		kfree(e0);
+		kfree(e1);
+		return MT_ERR_NO_MEMORY;
+	}
+	object_init(&e0->obj, MT_OBJ_CHANNEL, &channel_ops);
+	object_init(&e1->obj, MT_OBJ_CHANNEL, &channel_ops);
+	list_init(&e0->queue);
+	list_init(&e1->queue);
+	e0->peer = e1;
+	e1->peer = e0;
+	channel_update_signals(e0);
+	channel_update_signals(e1);
+	*a = e0;
+	*b = e1;
+	return MT_OK;
+}
+
+/* ---- System calls ------------------------------------------------------ */
+
+/* copy_from_user / copy_to_user where an empty buffer may be NULL. */
+static mt_status_t copy_in(void *dst, uintptr_t usrc, size_t len)
+{
+	return len ? copy_from_user(dst, usrc, len) : MT_OK;
+}
+
+static mt_status_t copy_out(uintptr_t udst, const void *src, size_t len)
+{
+	return len ? copy_to_user(udst, src, len) : MT_OK;
+}
+
+mt_status_t sys_channel_create(uintptr_t end0, uintptr_t end1)
+{
+	struct handle_table *t = &process_current()->handles;
+	struct channel_end *a, *b;
+	mt_handle_t h0, h1;
+	mt_status_t r;
+
+	if (!user_range_ok(end0, sizeof(h0)) || !user_range_ok(end1, sizeof(h1)))
+		return MT_ERR_BAD_ADDRESS;
+	r = channel_create(&a, &b);
+	if (r != MT_OK)
+		return r;
+	r = handle_install(t, &a->obj, MT_RIGHTS_ALL, &h0);
+	if (r == MT_OK) {
+		r = handle_install(t, &b->obj, MT_RIGHTS_ALL, &h1);
+		if (r != MT_OK)
+			handle_remove(t, h0);
+	}
+	if (r == MT_OK) {
+		r = copy_to_user(end0, &h0, sizeof(h0));
+		if (r == MT_OK)
+			r = copy_to_user(end1, &h1, sizeof(h1));
+		if (r != MT_OK) {
+			handle_remove(t, h0);
+			handle_remove(t, h1);
+		}
+	}
+	object_unref(&a->obj);          /* the handles hold them now (or nobody) */
+	object_unref(&b->obj);
+	return r;
+}
+
+/* Can `end` take a message for its peer now?  (Checks, no change.) */
+static mt_status_t channel_can_write(struct channel_end *end)
+{
+	if (!end->peer)
+		return MT_ERR_PEER_CLOSED;
+	if (end->peer->queued >= MT_CHANNEL_QUEUE_MAX)
+		return MT_ERR_SHOULD_WAIT;
+	return MT_OK;
+}
+
+/* Check everything (arguments, peer, room, user memory, every handle),
+ * then queue.  The handles are consumed only once all checks passed. */
+mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbytes,
+			      uintptr_t handles, size_t handles_size, uint64_t flags)
+{
+	struct process *self = process_current();
+	mt_handle_t hs[MT_CHANNEL_HANDLES_MAX];
+	struct handle_entry *e;
+	struct channel_end *end;
+	struct channel_msg *m;
+	uint32_t n;
+	mt_status_t r = handle_get(channel, MT_OBJ_CHANNEL, MT_RIGHT_WRITE, &e);
+
+	if (r != MT_OK)
+		return r;
+	end = to_end(e->obj);
+	if ((flags & ~CHANNEL_WRITE_FLAGS) || nbytes > MT_CHANNEL_MSG_MAX ||
+	    handles_size % sizeof(mt_handle_t) || handles_size > sizeof(hs))
+		return MT_ERR_INVALID_ARGS;
+	n = (uint32_t)(handles_size / sizeof(mt_handle_t));
+	if (nbytes && !user_range_ok(bytes, nbytes))
+		return MT_ERR_BAD_ADDRESS;
+	if ((r = copy_in(hs, handles, handles_size)) != MT_OK ||
+	    (r = channel_can_write(end)) != MT_OK)
+		return r;
+	m = msg_alloc(self, (uint32_t)nbytes, n);
+	if (!m)
+		return MT_ERR_NO_MEMORY;
+	r = copy_in(msg_data(m), bytes, nbytes);
+	if (r == MT_OK)
+		r = handle_send_take(&self->handles, hs, n, flags & MT_IPC_DUP_HANDLES,
+				     &end->obj, flags & MT_IPC_GRANT, self->aspace,
+				     m->handles);
+	if (r != MT_OK) {
+		msg_free(m, false);             /* holds no handle yet */
+		return r;
+	}
+	/* Taking the handles cannot have closed `end` (it is forbidden) nor
+	 * its peer (checked above), so the channel is as it was checked. */
+	list_add_tail(&end->peer->queue, &m->node);
+	end->peer->queued++;
+	channel_update_signals(end->peer);
+	channel_update_signals(end);
+	return MT_OK;
+}
+
+/* Can the caller take message m with these buffers and its handle table?
+ * Writes *actual first (also for MT_ERR_BUFFER_TOO_SMALL). */
+static mt_status_t channel_can_read(struct channel_msg *m, size_t bytes_cap,
+				    size_t handles_cap, uintptr_t actual)
+{
+	struct handle_table *t = &process_current()->handles;
+	uint64_t a = m->nbytes | ((uint64_t)m->nhandles << 32);
+	mt_status_t r = copy_to_user(actual, &a, sizeof(a));
+
+	if (r != MT_OK)
+		return r;
+	if (bytes_cap < m->nbytes ||
+	    handles_cap / sizeof(mt_handle_t) < m->nhandles)
+		return MT_ERR_BUFFER_TOO_SMALL;
+	if (handle_table_count(t) + m->nhandles >= MT_HANDLES_MAX)
+		return MT_ERR_NO_RESOURCES;
+	return MT_OK;
+}
+
+/* The message stays queued until nothing can fail any more: the bytes are
+ * copied out and the handle buffer probed before the handles go into the
+ * table (all or nothing). */
+mt_status_t sys_channel_read(mt_handle_t channel, uintptr_t bytes, size_t bytes_cap,
+			     uintptr_t handles, size_t handles_cap, uintptr_t actual)
+{
+	struct handle_table *t = &process_current()->handles;
+	mt_handle_t values[MT_CHANNEL_HANDLES_MAX];
+	struct handle_entry *e;
+	struct channel_end *end;
+	struct channel_msg *m;
+	size_t hsize;
+	mt_status_t r = handle_get(channel, MT_OBJ_CHANNEL, MT_RIGHT_READ, &e);
+
+	if (r != MT_OK)
+		return r;
+	end = to_end(e->obj);
+	if (!user_range_ok(actual, sizeof(uint64_t)) ||
+	    (bytes_cap && !user_range_ok(bytes, bytes_cap)) ||
+	    (handles_cap && !user_range_ok(handles, handles_cap)))
+		return MT_ERR_BAD_ADDRESS;
+	if (list_empty(&end->queue))
+		return end->peer ? MT_ERR_SHOULD_WAIT : MT_ERR_PEER_CLOSED;
+	m = container_of(end->queue.next, struct channel_msg, node);
+	hsize = m->nhandles * sizeof(mt_handle_t);
+	memset(values, 0, hsize);
+	if ((r = channel_can_read(m, bytes_cap, handles_cap, actual)) != MT_OK ||
+	    (r = copy_out(bytes, msg_data(m), m->nbytes)) != MT_OK ||
+	    (r = copy_out(handles, values, hsize)) != MT_OK ||
+	    (r = handle_receive(t, m->handles, m->nhandles, values)) != MT_OK)
+		return r;
+	list_remove(&m->node);
+	end->queued--;
+	channel_update_signals(end);
+	if (end->peer)
+		channel_update_signals(end->peer);
+	msg_free(m, false);                     /* its handles are ours now */
+	/* The buffer was just written: this can only fail if another thread
+	 * unmapped it meanwhile; the handles are then installed but unnamed,
+	 * as if the caller had lost the values itself. */
+	return copy_out(handles, values, hsize);
+}
