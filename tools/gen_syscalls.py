@@ -191,8 +191,9 @@ class Arg:
 
 
 class Call:
-    def __init__(self, line, number, name, noreturn):
+    def __init__(self, line, number, name, noreturn, regs=False):
         self.line, self.number, self.name, self.noreturn = line, number, name, noreturn
+        self.regs = regs    # the kernel returns values in all six argument registers
         self.args = []
         self.returns = None
         self.errors = []
@@ -266,8 +267,8 @@ class DefParser:
 
     def _d_syscall(self, n, rest):
         words = rest.split()
-        if len(words) not in (2, 3) or (len(words) == 3 and words[2] != "noreturn"):
-            self.error(n, "expected 'syscall NUMBER NAME [noreturn]'")
+        if len(words) not in (2, 3) or (len(words) == 3 and words[2] not in ("noreturn", "regs")):
+            self.error(n, "expected 'syscall NUMBER NAME [noreturn|regs]'")
             return
         if not words[0].isdigit() or int(words[0]) > MAX_NUMBER:
             self.error(n, f"bad number '{words[0]}' (0..{MAX_NUMBER})")
@@ -282,7 +283,8 @@ class DefParser:
             if other.number == number:
                 self.error(n, f"duplicate system call number {number} "
                               f"('{other.name}' at line {other.line})")
-        self.calls.append(Call(n, number, name, len(words) == 3))
+        flag = words[2] if len(words) == 3 else ""
+        self.calls.append(Call(n, number, name, flag == "noreturn", flag == "regs"))
 
     def _d_arg(self, n, rest):
         call = self.calls[-1]
@@ -489,9 +491,19 @@ def user_stub(call):
     for i, a in enumerate(call.args):
         value = f"(uint64_t)(uintptr_t){a.name}" if a.pointer else f"(uint64_t){a.name}"
         out.append(f'\tregister uint64_t _a{i} __asm__("{ARG_REGS[i]}") = {value};')
-    inputs = ", ".join(f'"r"(_a{i})' for i in range(len(call.args)))
-    out += ['\t__asm__ volatile("syscall"', '\t\t\t : "+r"(_rax)',
-            f"\t\t\t : {inputs}".rstrip(), '\t\t\t : "rcx", "r11", "memory");']
+    if call.regs:
+        # The kernel returns a message in all six argument registers: they
+        # are outputs too (values dropped here; libmantra's IPC wrappers
+        # collect them).
+        for i in range(len(call.args), len(ARG_REGS)):
+            out.append(f'\tregister uint64_t _a{i} __asm__("{ARG_REGS[i]}") = 0;')
+        outputs = ", ".join(['"+r"(_rax)'] + [f'"+r"(_a{i})' for i in range(len(ARG_REGS))])
+        out += ['\t__asm__ volatile("syscall"', f"\t\t\t : {outputs}",
+                "\t\t\t :", '\t\t\t : "rcx", "r11", "memory");']
+    else:
+        inputs = ", ".join(f'"r"(_a{i})' for i in range(len(call.args)))
+        out += ['\t__asm__ volatile("syscall"', '\t\t\t : "+r"(_rax)',
+                f"\t\t\t : {inputs}".rstrip(), '\t\t\t : "rcx", "r11", "memory");']
     out.append("\t__builtin_unreachable();" if call.noreturn else "\treturn (mt_status_t)_rax;")
     return out + ["}"]
 

@@ -26,11 +26,22 @@
  * (process.channel_bytes_queued += allocation size) until it is read or
  * dropped.  Nothing is refused on that count yet: there are no quotas.
  *
- * Cycles: an end cannot be sent through itself (handle_send_take's
- * `forbid`) nor through its peer (it would sit in its own queue, keeping
- * itself alive).  Longer cycles (end a of channel X in a queue of channel
- * Y, whose end sits in X's queue) still keep both channels alive once
- * every handle is closed; breaking them needs a collector and is left out.
+ * Cycles.  An end cannot be sent through itself (handle_send_take's
+ * `forbid`), but it can sit in its own queue (sent through its peer) or in
+ * a cycle of queues (b queued towards d, d towards b).  Such ends are
+ * unreachable once no handle names them, yet hold each other's
+ * references.  channel_collect() finds them by trial deletion (Bacon and
+ * Rajan's synchronous cycle collection, restricted to channel ends): from
+ * an end without handles and with messages queued, take every end
+ * reachable through queued messages, subtract the references those queues
+ * hold; an end with references left is held from outside (a handle, a
+ * waiter, another kind of message), and so is everything it reaches; the
+ * rest is garbage: its queues are dropped, which destroys those ends, and
+ * their peers see MT_ERR_PEER_CLOSED as if the last handle had been
+ * closed.  Run after a write that queued ends and whenever an end loses
+ * a reference (the ref_dropped hook); at most CHANNEL_GC_MAX ends are
+ * examined per run (beyond that the run gives up: left alive, bounded
+ * work).  Runs never nest: ends met meanwhile wait on gc_pending.
  */
 #include <kernel/panic.h>
 #include <kernel/process.h>
@@ -57,7 +68,18 @@ struct channel_end {
 	struct channel_end *peer;       /* NULL once the peer is destroyed */
 	struct list_node queue;         /* incoming struct channel_msg */
 	uint32_t queued;
+	/* channel_collect() scratch, meaningful while gc_epoch is current. */
+	struct list_node gc_node;       /* the set examined, or gc_pending */
+	uint64_t gc_epoch;
+	uint32_t gc_count;              /* references from outside the set */
+	bool gc_alive;
 };
+
+#define CHANNEL_GC_MAX 256
+
+static struct list_node gc_pending = LIST_INIT(gc_pending);
+static bool gc_running;
+static uint64_t gc_epoch;
 
 static inline struct channel_end *to_end(struct object *obj)
 {
@@ -122,6 +144,150 @@ static void msg_free(struct channel_msg *m, bool handles_owned)
 	object_unref(&sender->obj);
 }
 
+/* Run `body` with f = every channel end carried by messages queued on e. */
+#define for_each_queued_end(e, f, body)                                       \
+	do {                                                                  \
+		struct list_node *n_;                                         \
+		for (n_ = (e)->queue.next; n_ != &(e)->queue; n_ = n_->next) { \
+			struct channel_msg *m_ =                              \
+				container_of(n_, struct channel_msg, node);   \
+			for (uint32_t i_ = 0; i_ < m_->nhandles; i_++) {      \
+				struct object *o_ = m_->handles[i_].obj;      \
+				if (o_->type != MT_OBJ_CHANNEL)               \
+					continue;                             \
+				struct channel_end *f = to_end(o_);           \
+				body;                                         \
+			}                                                     \
+		}                                                             \
+	} while (0)
+
+/* ---- Cycle collection (see "Cycles" above) ------------------------------ */
+
+static void msg_free(struct channel_msg *m, bool handles_owned);
+
+static bool gc_candidate(const struct channel_end *e)
+{
+	return e->obj.handle_count == 0 && e->queued > 0;
+}
+
+static void gc_add(struct list_node *set, struct channel_end *e)
+{
+	if (list_linked(&e->gc_node))
+		list_remove(&e->gc_node);       /* was pending: examined now */
+	e->gc_epoch = gc_epoch;
+	e->gc_count = e->obj.refcount;
+	e->gc_alive = false;
+	list_add_tail(set, &e->gc_node);
+}
+
+/* The ends reachable from x through queues, each with the references
+ * from outside the set; false if there are more than CHANNEL_GC_MAX. */
+static bool gc_scan(struct list_node *set, struct channel_end *x)
+{
+	uint32_t size = 1;
+
+	gc_epoch++;
+	gc_add(set, x);
+	for (struct list_node *n = set->next; n != set; n = n->next) {
+		struct channel_end *e = container_of(n, struct channel_end, gc_node);
+		for_each_queued_end(e, f, {
+			if (f->gc_epoch != gc_epoch) {
+				if (size++ == CHANNEL_GC_MAX)
+					return false;
+				gc_add(set, f);
+			}
+			f->gc_count--;
+		});
+	}
+	return true;
+}
+
+/* Mark alive every end of the set held from outside and all it reaches. */
+static void gc_mark_alive(struct list_node *set)
+{
+	bool changed = true;
+	struct list_node *n;
+
+	for (n = set->next; n != set; n = n->next) {
+		struct channel_end *e = container_of(n, struct channel_end, gc_node);
+		e->gc_alive = e->gc_count > 0;
+	}
+	while (changed) {
+		changed = false;
+		for (n = set->next; n != set; n = n->next) {
+			struct channel_end *e = container_of(n, struct channel_end, gc_node);
+			if (!e->gc_alive)
+				continue;
+			for_each_queued_end(e, f, {
+				if (!f->gc_alive) {
+					f->gc_alive = true;
+					changed = true;
+				}
+			});
+		}
+	}
+}
+
+/* Examine x; if it is garbage, drop the queues of every garbage end. */
+static void gc_examine(struct channel_end *x)
+{
+	struct list_node set, dead, *n;
+	bool complete;
+
+	list_init(&set);
+	list_init(&dead);
+	complete = gc_scan(&set, x);
+	if (complete)
+		gc_mark_alive(&set);
+	while ((n = list_pop_front(&set))) {
+		struct channel_end *e = container_of(n, struct channel_end, gc_node);
+		struct list_node *m;
+		if (!complete || e->gc_alive || x->gc_alive)
+			continue;
+		while ((m = list_pop_front(&e->queue)))
+			list_add_tail(&dead, m);
+		e->queued = 0;
+		channel_update_signals(e);
+		if (e->peer)
+			channel_update_signals(e->peer);
+	}
+	/* Only now do references go: this destroys the garbage ends. */
+	while ((n = list_pop_front(&dead)))
+		msg_free(container_of(n, struct channel_msg, node), true);
+}
+
+/* Examine the pending ends, unless a run is already going on. */
+static void gc_run(void)
+{
+	struct list_node *n;
+
+	if (gc_running)
+		return;
+	gc_running = true;
+	while ((n = list_pop_front(&gc_pending))) {
+		struct channel_end *e = container_of(n, struct channel_end, gc_node);
+		if (gc_candidate(e))
+			gc_examine(e);
+	}
+	gc_running = false;
+}
+
+static void gc_defer(struct channel_end *e)
+{
+	if (!list_linked(&e->gc_node))
+		list_add_tail(&gc_pending, &e->gc_node);
+}
+
+static void channel_ref_dropped(struct object *obj)
+{
+	struct channel_end *e = to_end(obj);
+
+	if (gc_candidate(e)) {
+		gc_defer(e);
+		gc_run();
+	}
+}
+
 /* ---- The end objects ---------------------------------------------------- */
 
 static void channel_destroy(struct object *obj)
@@ -130,6 +296,8 @@ static void channel_destroy(struct object *obj)
 	struct channel_end *peer = e->peer;
 	struct list_node *n;
 
+	if (list_linked(&e->gc_node))
+		list_remove(&e->gc_node);       /* pending in a collection */
 	if (peer) {
 		peer->peer = NULL;
 		e->peer = NULL;
@@ -145,6 +313,7 @@ static void channel_destroy(struct object *obj)
 static const struct object_ops channel_ops = {
 	.name = "channel",
 	.destroy = channel_destroy,
+	.ref_dropped = channel_ref_dropped,
 };
 
 /* Two connected ends, one reference each; MT_ERR_NO_MEMORY. */
@@ -162,6 +331,8 @@ static mt_status_t channel_create(struct channel_end **a, struct channel_end **b
 	object_init(&e1->obj, MT_OBJ_CHANNEL, &channel_ops);
 	list_init(&e0->queue);
 	list_init(&e1->queue);
+	list_init(&e0->gc_node);
+	list_init(&e1->gc_node);
 	e0->peer = e1;
 	e1->peer = e0;
 	channel_update_signals(e0);
@@ -234,7 +405,7 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 	struct process *self = process_current();
 	mt_handle_t hs[MT_CHANNEL_HANDLES_MAX];
 	struct handle_entry *e;
-	struct channel_end *end;
+	struct channel_end *end, *peer;
 	struct channel_msg *m;
 	uint32_t n;
 	mt_status_t r = handle_get(channel, MT_OBJ_CHANNEL, MT_RIGHT_WRITE, &e);
@@ -263,12 +434,18 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 		msg_free(m, false);             /* holds no handle yet */
 		return r;
 	}
-	/* Taking the handles cannot have closed `end` (it is forbidden) nor
-	 * its peer (checked above), so the channel is as it was checked. */
-	list_add_tail(&end->peer->queue, &m->node);
-	end->peer->queued++;
-	channel_update_signals(end->peer);
+	/* Taking the handles moved references into m, so none of them went
+	 * away: the channel is as it was checked. */
+	peer = end->peer;
+	list_add_tail(&peer->queue, &m->node);
+	peer->queued++;
+	channel_update_signals(peer);
 	channel_update_signals(end);
+	for (uint32_t i = 0; i < n; i++)        /* ends queued: a cycle? */
+		if (m->handles[i].obj->type == MT_OBJ_CHANNEL &&
+		    gc_candidate(to_end(m->handles[i].obj)))
+			gc_defer(to_end(m->handles[i].obj));
+	gc_run();
 	return MT_OK;
 }
 

@@ -178,7 +178,7 @@ static mt_status_t ipc_transfer(struct thread *from, struct thread *to, uint64_t
 	}
 	handle_in_flight_drop(hs, nh);
 	if (r == MT_OK)
-		arch_ipc_set_regs(to, badge, info & (0xffffffffULL | INFO_CONTENT), w);
+		arch_ipc_set_regs(&to->arch, badge, info & (0xffffffffULL | INFO_CONTENT), w);
 	return r;
 }
 
@@ -275,29 +275,37 @@ static mt_status_t ipc_call_slow(struct thread *cur, struct endpoint *ep, uint64
 	return r;
 }
 
-/* Fast path: register-only message, a receiver already waiting.  Hand the
- * CPU straight to it on our scheduling context. */
+/*
+ * Fast path: a register-only message and a receiver already waiting.  The
+ * message goes straight into the receiver's saved registers and the CPU
+ * straight to its user mode on our scheduling context (arch_ipc_switch):
+ * no queues, no scheduler.  Every thread waiting in receive holds one
+ * reference to the endpoint and nothing else in its kernel frames, so its
+ * receive can be finished here; our handle keeps the endpoint alive while
+ * we drop that reference.
+ */
 static mt_status_t ipc_call_fast(struct thread *cur, struct endpoint *ep, uint64_t badge,
 				 uint64_t info, const uint64_t *w)
 {
-	irqstate_t s = arch_irq_save();
-	struct thread *srv = container_of(ep->receivers.threads.next, struct thread, wait_node);
+	struct thread *srv;
 	mt_status_t r;
 
+	arch_irq_disable();
+	srv = container_of(ep->receivers.threads.next, struct thread, wait_node);
 	list_remove(&srv->wait_node);
 	timer_disarm(srv);
-	arch_ipc_set_regs(srv, badge, info, w);
+	arch_ipc_set_regs(&srv->arch, badge, info, w);
 	srv->ipc.reply_to = cur;
-	srv->ipc.received = true;
-	srv->wake_reason = WAKE_SIGNALED;
 	srv->sc = sched_context_of(cur);
+	ep->obj.refcount--;
 	cur->ipc.served_by = srv;
 	cur->ipc.state = IPC_WAIT_REPLY;
 	cur->state = THREAD_BLOCKED;
-	sched_switch_to(srv);
-	r = cur->ipc.state == IPC_DONE ? (cur->ipc.state = IPC_IDLE, cur->ipc.result)
-				       : ipc_call_wait(cur, ep, MT_TIME_INFINITE);
-	arch_irq_restore(s);
+	arch_ipc_switch(cur, srv);
+	/* Resumed by the scheduler: a slow reply, the server's death, or an
+	 * interruption.  (A fast reply resumes us in user mode instead.) */
+	r = ipc_call_wait(cur, ep, MT_TIME_INFINITE);
+	arch_irq_enable();
 	return r;
 }
 
@@ -401,31 +409,33 @@ static mt_status_t receive_deadline(struct thread *cur, uint64_t flags, mt_time_
 	return copy_from_user(deadline, cur->ipc.buffer, sizeof(*deadline));
 }
 
-/* Fast reply-and-wait: register-only reply to a caller blocked on it, no
- * call queued: hand the CPU straight back and wait. */
+/* Fast reply-and-wait: a register-only reply to a caller blocked on it
+ * and no call queued.  The reply goes into the caller's registers, the CPU
+ * straight back to its user mode, and we wait for the next call (holding a
+ * reference to the endpoint, like every waiting receiver). */
 static mt_status_t ipc_reply_wait_fast(struct thread *cur, struct endpoint *ep,
 				       uint64_t info, const uint64_t *w)
 {
-	irqstate_t s = arch_irq_save();
 	struct thread *caller = cur->ipc.reply_to;
 	mt_status_t r;
 
-	arch_ipc_set_regs(caller, 0, info, w);
-	caller->ipc.result = MT_OK;
-	caller->ipc.state = IPC_DONE;
+	arch_irq_disable();
+	arch_ipc_set_regs(&caller->arch, 0, info, w);
+	caller->ipc.state = IPC_IDLE;
 	caller->ipc.served_by = NULL;
-	caller->wake_reason = WAKE_SIGNALED;
 	timer_disarm(caller);
 	cur->ipc.reply_to = NULL;
-	restore_own_context(cur);
-	object_ref(&ep->obj);
+	cur->sc = cur->passive ? NULL : &cur->own_sc;   /* we block: no resched */
+	ep->obj.refcount++;
 	cur->state = THREAD_BLOCKED;
 	list_add_tail(&ep->receivers.threads, &cur->wait_node);
-	sched_switch_to(caller);
+	arch_ipc_switch(cur, caller);
+	/* Resumed by the scheduler: a call delivered the slow way, or an
+	 * interruption. */
 	object_unref(&ep->obj);
 	r = cur->ipc.received ? (cur->ipc.received = false, MT_OK)
 			      : ipc_receive(cur, ep, MT_TIME_INFINITE);
-	arch_irq_restore(s);
+	arch_irq_enable();
 	return r;
 }
 
@@ -442,7 +452,8 @@ mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
 	if (r != MT_OK)
 		return r;
 	if (likely(ipc_fast && !(info >> 32) && caller && caller != IPC_CALLER_GONE &&
-		   caller->state == THREAD_BLOCKED && list_empty(&ep->senders.threads)))
+		   caller->state == THREAD_BLOCKED && caller->ipc.state == IPC_WAIT_REPLY &&
+		   list_empty(&ep->senders.threads)))
 		return ipc_reply_wait_fast(cur, ep, info, w);
 	r = receive_deadline(cur, info, &deadline);
 	if (r == MT_OK && caller)

@@ -23,12 +23,9 @@
  *     destroyed.  A disarmed observer is freed once `pending` is 0.
  *     Cancel and port destruction take its packets and free it at once.
  *
- * Ports may watch ports.  Raising READABLE on a port fires its own
- * observers, which may queue on another port, and so on: to keep the
- * kernel stack flat, a port that becomes readable while observers are
- * already firing is put on `raise_list` and raised by the outermost call
- * (one CPU: the list is only touched with interrupts disabled).  Rising
- * edges only, so even cycles of ports end.
+ * Ports cannot be watched (MT_ERR_WRONG_TYPE): firing an observer raises
+ * READABLE on its port, and that goes no further, so object_signal never
+ * nests more than one level deep.
  */
 #include <kernel/arch.h>
 #include <kernel/panic.h>
@@ -69,36 +66,10 @@ struct port {
 	struct object obj;              /* first: see port_object() */
 	struct list_node queue;         /* struct port_packet.node */
 	struct list_node observers;     /* struct port_observer.port_node */
-	struct list_node raise_node;    /* raise_list, while waiting there */
 	uint32_t queued;
 	uint32_t watches;
 	uint64_t coalesced;             /* firings merged into a reserve */
 };
-
-static struct list_node raise_list = LIST_INIT(raise_list);
-static bool raising;
-
-/* ---- Queue ---------------------------------------------------------------
- * Interrupts disabled. */
-
-/* Raise READABLE on p (waking port_wait), or leave it to the outermost
- * raise if observers are already firing (see the top of the file). */
-static void port_raise(struct port *p)
-{
-	struct list_node *n;
-
-	if (raising) {
-		if (!list_linked(&p->raise_node))
-			list_add_tail(&raise_list, &p->raise_node);
-		return;
-	}
-	raising = true;
-	object_signal(&p->obj, 0, MT_SIGNAL_READABLE);
-	while ((n = list_pop_front(&raise_list)))
-		object_signal(&container_of(n, struct port, raise_node)->obj, 0,
-			      MT_SIGNAL_READABLE);
-	raising = false;
-}
 
 static void port_enqueue(struct port *p, struct port_packet *pk)
 {
@@ -106,7 +77,7 @@ static void port_enqueue(struct port *p, struct port_packet *pk)
 	p->queued++;
 	if (pk->owner)
 		pk->owner->pending++;
-	port_raise(p);
+	object_signal(&p->obj, 0, MT_SIGNAL_READABLE);     /* wakes port_wait */
 }
 
 /* Take pk off the queue; the caller frees what needs freeing. */
@@ -191,7 +162,7 @@ void port_observers_fire(struct object *obj, mt_signals_t rising)
 {
 	struct list_node *n, *tmp;
 
-	/* Firing queues packets and raises ports (deferred when nested);
+	/* Firing queues packets and signals ports, which have no observers;
 	 * it frees nothing, so the walk is safe. */
 	list_for_each_safe(n, tmp, &obj->observers) {
 		struct port_observer *o = container_of(n, struct port_observer, obj_node);
@@ -224,7 +195,6 @@ static void port_destroy(struct object *obj)
 	irqstate_t s = arch_irq_save();
 	struct list_node *n;
 
-	assert(!list_linked(&p->raise_node));
 	while ((n = list_pop_front(&p->queue))) {
 		struct port_packet *pk = container_of(n, struct port_packet, node);
 		if (pk->owner)
@@ -255,7 +225,6 @@ mt_status_t port_create(struct port **out)
 	object_init(&p->obj, MT_OBJ_PORT, &port_ops);
 	list_init(&p->queue);
 	list_init(&p->observers);
-	list_init(&p->raise_node);
 	*out = p;
 	return MT_OK;
 }
@@ -274,6 +243,8 @@ mt_status_t port_watch(struct port *p, struct object *obj, mt_signals_t signals,
 	if (!signals || (signals & ~SIGNALS_KNOWN) ||
 	    (mode != MT_PORT_ONCE && mode != MT_PORT_REPEATING))
 		return MT_ERR_INVALID_ARGS;
+	if (obj->type == MT_OBJ_PORT)
+		return MT_ERR_WRONG_TYPE;
 	if (p->watches >= PORT_WATCHES_MAX)
 		return MT_ERR_NO_RESOURCES;
 	o = kzalloc(sizeof(*o));

@@ -161,11 +161,6 @@ void timer_arm(struct thread *t, mt_time_t deadline)
 	list_insert_before(n, &t->timer_node);
 }
 
-void timer_disarm(struct thread *t)
-{
-	if (list_linked(&t->timer_node))
-		list_remove(&t->timer_node);
-}
 
 /* Timer interrupt: wake threads whose deadline passed; let the policy
  * decide whether the current thread has used up its slice. */

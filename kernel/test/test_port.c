@@ -60,7 +60,7 @@ KTEST(port, already_raised_fires_at_once)
 	object_unref(port_object(p));
 }
 
-KTEST(port, repeating_coalesces_until_taken)
+KTEST(port, repeating_packet_per_edge)
 {
 	struct mt_port_packet pkt;
 	struct port *p;
@@ -68,23 +68,50 @@ KTEST(port, repeating_coalesces_until_taken)
 
 	SETUP(p, ev);
 	KT_CHECK(port_watch(p, ev, USER0, 9, MT_PORT_REPEATING) == MT_OK);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 3; i++) {
 		object_signal(ev, 0, USER0);
 		object_signal(ev, USER0, 0);
 	}
 	object_signal(ev, 0, USER1);            /* unwatched bit: no edge */
-	KT_CHECK_EQ(port_queued(p), 1);         /* one packet per watch */
-	KT_CHECK(port_take(p, &pkt));
-	KT_CHECK_EQ(pkt.observed, USER0);
-	object_signal(ev, 0, USER0);            /* a new edge: a new packet */
-	object_signal(ev, 0, USER0);            /* no edge: already up */
-	KT_CHECK(port_take(p, &pkt));
+	object_signal(ev, 0, USER0);
+	object_signal(ev, 0, USER0);            /* already up: no edge */
+	KT_CHECK_EQ(port_queued(p), 4);
+	for (int i = 0; i < 4; i++) {
+		KT_CHECK(port_take(p, &pkt));
+		KT_CHECK_EQ(pkt.key, 9);
+		KT_CHECK(pkt.observed & USER0);
+	}
 	KT_CHECK_EQ(pkt.observed, USER0 | USER1);
-	KT_CHECK(!port_take(p, &pkt));
 	KT_CHECK(port_cancel(p, 9) == MT_OK);
 	object_signal(ev, USER0, 0);
 	object_signal(ev, 0, USER0);
 	KT_CHECK_EQ(port_queued(p), 0);
+	object_unref(ev);
+	object_unref(port_object(p));
+}
+
+KTEST(port, full_queue_coalesces_into_reserve)
+{
+	struct mt_port_packet pkt = { .key = 1 };
+	struct port *p;
+	struct object *ev;
+
+	SETUP(p, ev);
+	KT_CHECK(port_watch(p, ev, USER0 | USER1, 2, MT_PORT_REPEATING) == MT_OK);
+	for (uint32_t i = 0; i < MT_PORT_QUEUE_MAX; i++)
+		KT_CHECK(port_queue_user(p, &pkt) == MT_OK);
+	object_signal(ev, 0, USER0);            /* into the reserve */
+	object_signal(ev, USER0, USER1);        /* coalesced */
+	KT_CHECK_EQ(port_queued(p), MT_PORT_QUEUE_MAX + 1);
+	KT_CHECK(port_queue_user(p, &pkt) == MT_ERR_SHOULD_WAIT);
+	for (uint32_t i = 0; i < MT_PORT_QUEUE_MAX; i++)
+		KT_CHECK(port_take(p, &pkt) && pkt.key == 1);
+	KT_CHECK(port_take(p, &pkt));
+	KT_CHECK_EQ(pkt.key, 2);
+	KT_CHECK_EQ(pkt.observed, USER0 | USER1);
+	object_signal(ev, USER1, USER0);        /* the reserve is free again */
+	KT_CHECK(port_take(p, &pkt) && pkt.key == 2);
+	KT_CHECK(!port_take(p, &pkt));
 	object_unref(ev);
 	object_unref(port_object(p));
 }

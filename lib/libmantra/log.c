@@ -68,7 +68,11 @@ const char *mt_status_str(mt_status_t status)
 		"ACCESS_DENIED", "NO_MEMORY", "NO_RESOURCES", "BAD_ADDRESS",
 		"OUT_OF_RANGE", "NOT_SUPPORTED", "BAD_STATE", "TIMED_OUT",
 		"CANCELED", "ALREADY_EXISTS", "NOT_FOUND", "BUFFER_TOO_SMALL",
+		"PEER_CLOSED", "SHOULD_WAIT",
 	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == 1 - MT_ERR_MIN,
+		       "a name for every MT_ERR_* code");
 
 	if (status > 0)
 		return "OK(>0)";

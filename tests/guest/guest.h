@@ -129,6 +129,9 @@ mt_handle_t gt_self(void);
 mt_handle_t gt_aspace(void);
 mt_handle_t gt_log(void);
 
+/* The rights of h less `drop` (fails the test if h is not live). */
+mt_rights_t gt_rights_without(mt_handle_t h, mt_rights_t drop);
+
 /* Now plus ms milliseconds on the monotonic clock. */
 mt_time_t gt_deadline_ms(uint64_t ms);
 
@@ -154,6 +157,11 @@ enum gt_helper {
 	GT_HELPER_UD2 = 4,         /* rax = 1; ud2; exit(rax) */
 	GT_HELPER_THREADS = 5,     /* param spinning threads, then sleep */
 	GT_HELPER_NULL_DEREF = 6,  /* read address 0 */
+	/* IPC roles (helpers_ipc.c); their handles come in the box. */
+	GT_HELPER_IPC_SERVER = 7,  /* serve box h[0] (labels GT_SRV_*) */
+	GT_HELPER_IPC_CALLER = 8,  /* call box h[0] once; status in word[0] */
+	GT_HELPER_CHAN_ECHO = 9,   /* echo messages on channel h[0] */
+	GT_HELPER_SHM_SINK = 10,   /* consume the shm ring h[0], h[1] */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -162,6 +170,46 @@ enum gt_helper {
 /* Spawn a helper (fails the test on error). */
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out);
+
+/* A page mapped at GT_BOX_ADDR in helpers started with
+ * gt_spawn_helper_box: the values of the handles given to them, and words
+ * for them to report back (read with mt_memory_read on the box handle). */
+#define GT_BOX_ADDR 0x0000000011000000ULL
+#define GT_BOX_HANDLES 8
+struct gt_box {
+	mt_handle_t h[GT_BOX_HANDLES];
+	uint64_t word[16];
+};
+
+static inline volatile struct gt_box *gt_box(void)
+{
+	return (volatile struct gt_box *)(uintptr_t)GT_BOX_ADDR;
+}
+
+/* Spawn a helper with the box mapped and the handles give[0..n) moved into
+ * it (their values in box->h[]); *box gets our handle to the box page. */
+void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
+			 const mt_handle_t *give, size_t n, mt_handle_t *box,
+			 struct mt_spawn_result *out);
+
+/* Read word i of a helper's box. */
+uint64_t gt_box_word(mt_handle_t box, size_t i);
+
+/* Labels the GT_HELPER_IPC_SERVER role understands. */
+enum gt_srv_label {
+	GT_SRV_ECHO = 1,      /* reply w[i] + 1, the same data back */
+	GT_SRV_HANDLES = 2,   /* send the received handles back */
+	GT_SRV_BADGE = 3,     /* reply w0 = the caller's badge */
+	GT_SRV_EXIT = 4,      /* exit without replying */
+	GT_SRV_HANG = 5,      /* never reply */
+};
+
+/* Serve an endpoint with the GT_SRV_* protocol until GT_SRV_EXIT (needs
+ * an IPC buffer). */
+void gt_ipc_serve(mt_handle_t ep);
+
+/* Run an IPC helper role (helpers_ipc.c); never returns. */
+__attribute__((noreturn)) void gt_helper_ipc_main(uint32_t id, uint32_t param);
 
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);

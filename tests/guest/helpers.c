@@ -50,6 +50,11 @@ void gt_helper_main(uint64_t arg)
 			(void)mt_nanosleep(MT_TIME_INFINITE);
 	case GT_HELPER_NULL_DEREF:
 		exit(*(volatile int *)0);
+	case GT_HELPER_IPC_SERVER:
+	case GT_HELPER_IPC_CALLER:
+	case GT_HELPER_CHAN_ECHO:
+	case GT_HELPER_SHM_SINK:
+		gt_helper_ipc_main(id, param);
 	}
 	exit(99);
 }

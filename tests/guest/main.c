@@ -92,6 +92,11 @@ mt_handle_t gt_log(void)
 	return mt_startup()->debuglog;
 }
 
+mt_rights_t gt_rights_without(mt_handle_t h, mt_rights_t drop)
+{
+	return (mt_rights_t)GT_OK(mt_handle_rights(h)) & ~drop;
+}
+
 mt_time_t gt_deadline_ms(uint64_t ms)
 {
 	return mt_clock_get() + (mt_time_t)(ms * 1000000u);
@@ -182,6 +187,49 @@ void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 	    mt_handle_duplicate(out->process, MT_RIGHT_SAME,
 				&gt_helpers[gt_helper_count]) >= 0)
 		gt_helper_count++;
+}
+
+void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
+			 const mt_handle_t *give, size_t n, mt_handle_t *box,
+			 struct mt_spawn_result *out)
+{
+	const struct mt_startup *self = mt_startup();
+	struct mt_spawn_args args = { 0 };
+	struct bootfs_file file;
+	struct gt_box values;
+
+	GT_CHECK(n <= GT_BOX_HANDLES);
+	memset(&values, 0, sizeof(values));
+	GT_OK(mt_bootfs_file("bin/testinit", &file));
+	args.name = "helper";
+	args.image = file.data;
+	args.image_size = file.size;
+	args.arg = GT_HELPER_ARG(id, param);
+	args.bootfs = self->bootfs;
+	args.bootfs_size = self->bootfs_size;
+	args.debuglog = self->debuglog;
+	args.suspended = true;
+	GT_OK(mt_spawn(&args, out));
+	if (gt_helper_count < GT_HELPERS_MAX &&
+	    mt_handle_duplicate(out->process, MT_RIGHT_SAME,
+				&gt_helpers[gt_helper_count]) >= 0)
+		gt_helper_count++;
+	GT_OK(mt_memory_create(MT_PAGE_SIZE, 0, box));
+	GT_OK(mt_vm_map(out->aspace, GT_BOX_ADDR, *box, 0, MT_PAGE_SIZE,
+			MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED));
+	for (size_t i = 0; i < n; i++)
+		GT_OK(mt_process_give_handle(out->process, give[i], &values.h[i]));
+	GT_OK(mt_memory_write(*box, 0, &values, sizeof(values)));
+	GT_OK(mt_spawn_start(out));
+}
+
+uint64_t gt_box_word(mt_handle_t box, size_t i)
+{
+	uint64_t w = 0;
+
+	GT_OK(mt_memory_read(box, offsetof(struct gt_box, word) + i * 8, &w,
+			     sizeof(w)));
+	return w;
 }
 
 int main(const struct mt_startup *startup)

@@ -20,6 +20,11 @@ struct hostile_env {
 	mt_handle_t aspace;     /* its address space */
 	mt_handle_t thread;     /* a thread of ours, suspended */
 	mt_handle_t memory;     /* a fresh memory object */
+	mt_handle_t endpoint;   /* an endpoint nobody serves */
+	mt_handle_t channel;    /* a channel end with one message queued */
+	mt_handle_t channel_peer;
+	mt_handle_t port;       /* a port with one packet queued */
+	mt_handle_t event;
 	struct mt_thread_regs regs;   /* the thread's registers */
 	uint8_t in_buf[512];
 	uint8_t out_buf[512];
@@ -47,6 +52,20 @@ static void hostile_env_init(struct hostile_env *env)
 				   &env->regs, sizeof(env->regs)));
 	memset(env->in_buf, 'a', sizeof(env->in_buf));
 	memcpy(env->in_buf, &env->regs, sizeof(env->regs));
+	/* IPC objects.  Reads must find something, or they would report
+	 * SHOULD_WAIT/TIMED_OUT before looking at their buffers. */
+	GT_OK(mt_endpoint_create(&env->endpoint));
+	GT_OK(mt_channel_create(&env->channel, &env->channel_peer));
+	mt_handle_t h;
+	GT_OK(mt_handle_duplicate(env->memory, MT_RIGHT_SAME, &h));
+	GT_OK(mt_channel_write(env->channel_peer, "msg", 3, &h, sizeof(h), 0));
+	/* channel_write sends in_buf's first handle, duplicated. */
+	GT_OK(mt_handle_duplicate(env->memory, MT_RIGHT_SAME, &h));
+	memcpy(env->in_buf, &h, sizeof(h));
+	GT_OK(mt_port_create(&env->port));
+	struct mt_port_packet pkt = { 1, 0, 0, { 0, 0 } };
+	GT_OK(mt_port_queue(env->port, &pkt));
+	GT_OK(mt_event_create(&env->event));
 }
 
 static bool hostile_is(const struct mt_syscall_info *c, const char *name)
@@ -75,7 +94,18 @@ static mt_handle_t hostile_valid_handle(const struct hostile_env *env,
 		return env->memory;
 	case MT_OBJ_DEBUGLOG:
 		return gt_log();
+	case MT_OBJ_ENDPOINT:
+		return env->endpoint;
+	case MT_OBJ_CHANNEL:
+		return env->channel;
+	case MT_OBJ_PORT:
+		return env->port;
+	case MT_OBJ_EVENT:
+		return env->event;
 	}
+	/* Signalling needs an object with user signals. */
+	if (hostile_is(c, "object_signal"))
+		return env->event;
 	/* Any type: a task for the task calls and waits, else memory. */
 	if (strncmp(c->name, "task_", 5) == 0 || hostile_is(c, "object_wait_one"))
 		GT_OK(mt_handle_duplicate(env->process, MT_RIGHT_SAME, &h));
@@ -96,7 +126,7 @@ static uint64_t hostile_value(const struct mt_syscall_info *c, int i)
 		if (hostile_is(c, "thread_read_state") ||
 		    hostile_is(c, "thread_write_state"))
 			return sizeof(struct mt_thread_regs);
-		if (strcmp(n, "name_len") == 0)
+		if (strcmp(n, "name_len") == 0 || strcmp(n, "handles_size") == 0)
 			return 4;
 		return 8;
 	}
@@ -109,9 +139,14 @@ static uint64_t hostile_value(const struct mt_syscall_info *c, int i)
 	if (strcmp(n, "prot") == 0)
 		return MT_PROT_READ;
 	if (strcmp(n, "flags") == 0)
-		return hostile_is(c, "vm_map") ? MT_PROT_READ : 0;
+		return hostile_is(c, "vm_map") ? MT_PROT_READ :
+		       hostile_is(c, "channel_write") ? MT_IPC_DUP_HANDLES : 0;
 	if (strcmp(n, "len") == 0 || strcmp(n, "size") == 0)
 		return MT_PAGE_SIZE;
+	if (strcmp(n, "badge") == 0)
+		return 1;
+	if (strcmp(n, "deadline") == 0)
+		return 0;
 	return 0;
 }
 

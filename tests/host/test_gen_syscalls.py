@@ -508,6 +508,20 @@ def reports_every_error_not_just_the_first():
     check(not os.path.exists(os.path.join(TMP, "bad-out")), "output written despite errors")
 
 
+@test
+def regs_calls_mark_every_argument_register_as_output():
+    """A `regs` call returns values in the argument registers: its stub must
+    tell the compiler so (all six as "+r"), or live values get corrupted."""
+    stubs = read(os.path.join(generated(), "include/mantra/syscalls.h"))
+    body = stubs[stubs.index("mt_ipc_recv("):]
+    body = body[:body.index("}")]
+    for i in range(6):
+        check(f'"+r"(_a{i})' in body, f"ipc_recv: register {i} not an output")
+    plain = stubs[stubs.index("mt_debug_write("):]
+    plain = plain[:plain.index("}")]
+    check('"+r"(_a0)' not in plain, "debug_write registers are inputs only")
+
+
 def main():
     failed = 0
     os.chdir(ROOT)

@@ -22,7 +22,9 @@
 #define MT_ERR_ALREADY_EXISTS (-13)  /* the address range is in use */
 #define MT_ERR_NOT_FOUND      (-14)  /* nothing at that address / name */
 #define MT_ERR_BUFFER_TOO_SMALL (-15) /* output buffer too small */
+#define MT_ERR_PEER_CLOSED    (-16)  /* the other side of an IPC is gone */
+#define MT_ERR_SHOULD_WAIT    (-17)  /* not now: wait for a signal, retry */
 
-#define MT_ERR_MIN (-15)
+#define MT_ERR_MIN (-17)
 
 #endif /* MANTRA_ABI_ERRORS_H */

@@ -48,6 +48,10 @@ enum mt_obj_type {
 	MT_OBJ_ASPACE = 3,      /* address space */
 	MT_OBJ_MEMORY = 4,      /* memory object */
 	MT_OBJ_DEBUGLOG = 5,    /* kernel debug log */
+	MT_OBJ_ENDPOINT = 6,    /* synchronous call/reply (docs/ipc.md) */
+	MT_OBJ_CHANNEL = 7,     /* one end of an asynchronous message pipe */
+	MT_OBJ_PORT = 8,        /* event queue: waits on many objects */
+	MT_OBJ_EVENT = 9,       /* user-signalable object */
 };
 
 /* Signals: bits an object raises; wait with mt_object_wait_one. */
@@ -56,6 +60,11 @@ typedef uint32_t mt_signals_t;
 #define MT_SIGNAL_FAULTED    (1u << 1) /* thread stopped on a fault */
 #define MT_SIGNAL_SUSPENDED  (1u << 2) /* thread is suspended */
 #define MT_SIGNAL_RUNNING    (1u << 3) /* thread started and not stopped */
+#define MT_SIGNAL_READABLE   (1u << 4) /* channel: a message is queued */
+#define MT_SIGNAL_WRITABLE   (1u << 5) /* channel: the peer's queue has room */
+#define MT_SIGNAL_PEER_CLOSED (1u << 6) /* channel/endpoint: the other side is gone */
+#define MT_SIGNAL_USER_ALL   (0xffu << 24) /* events: bits user code sets
+                                          with mt_object_signal */
 
 /* Mapping protections (mt_vm_map, mt_vm_protect).  WRITE with EXEC is
  * refused: W^X. */
@@ -143,6 +152,64 @@ struct mt_startup {
 	char name[32];
 };
 _Static_assert(sizeof(struct mt_startup) == 80, "mt_startup layout");
+
+/* ---- IPC (docs/ipc.md) ------------------------------------------------ */
+
+/* Message info word (mt_ipc_call and friends): label, byte count in the
+ * IPC buffer, handle count and flags. */
+#define MT_IPC_LABEL(info)     ((uint32_t)(info))
+#define MT_IPC_LEN(info)       ((uint32_t)((info) >> 32) & 0x1fffu)
+#define MT_IPC_NHANDLES(info)  ((uint32_t)((info) >> 48) & 0xfu)
+#define MT_IPC_INFO(label, len, nhandles) \
+	((uint64_t)(uint32_t)(label) | ((uint64_t)(len) << 32) | \
+	 ((uint64_t)(nhandles) << 48))
+#define MT_IPC_DUP_HANDLES (1ULL << 56) /* duplicate the handles (if they
+                                           have DUPLICATE) instead of moving */
+#define MT_IPC_GRANT       (1ULL << 57) /* memory objects sent are unmapped
+                                           from the sender (zero-copy grant) */
+#define MT_IPC_TIMEOUT     (1ULL << 58) /* honour buffer->deadline */
+#define MT_IPC_SLOWPATH    (1ULL << 59) /* never take the fast path (benchmarks) */
+#define MT_IPC_FLAGS       (0xfULL << 56)
+#define MT_IPC_WORDS       4            /* words carried in registers */
+#define MT_IPC_DATA_MAX    4096u        /* bytes in the IPC buffer */
+#define MT_IPC_HANDLES_MAX 8u
+
+/* The per-thread IPC buffer (mt_ipc_buffer_set): page-aligned, two pages. */
+struct mt_ipc_buffer {
+	mt_time_t deadline;                 /* with MT_IPC_TIMEOUT */
+	uint64_t reserved;
+	mt_handle_t handles[MT_IPC_HANDLES_MAX];
+	uint8_t pad[16];
+	uint8_t data[MT_IPC_DATA_MAX];
+};
+_Static_assert(sizeof(struct mt_ipc_buffer) == 4096 + 64, "mt_ipc_buffer layout");
+#define MT_IPC_BUFFER_SIZE (2 * MT_PAGE_SIZE)
+
+/* Channels. */
+#define MT_CHANNEL_MSG_MAX      65536u  /* bytes per message */
+#define MT_CHANNEL_HANDLES_MAX  64u     /* handles per message */
+#define MT_CHANNEL_QUEUE_MAX    64u     /* messages queued per direction */
+
+/* Ports. */
+#define MT_PORT_ONCE      0u            /* mt_port_watch: one packet */
+#define MT_PORT_REPEATING 1u            /* a packet at every match */
+#define MT_PORT_PACKET_SIGNAL 1u
+#define MT_PORT_PACKET_USER   2u
+struct mt_port_packet {
+	uint64_t key;                       /* chosen by the watcher/queuer */
+	uint32_t type;                      /* MT_PORT_PACKET_* */
+	mt_signals_t observed;              /* signal packets: what matched */
+	uint64_t user[2];                   /* user packets: payload */
+};
+_Static_assert(sizeof(struct mt_port_packet) == 32, "mt_port_packet layout");
+#define MT_PORT_QUEUE_MAX 256u          /* packets queued per port */
+
+/* Scheduling: priorities 0 (lowest) to 31; passive threads have none of
+ * their own and run only on a caller's donated context. */
+#define MT_PRIORITY_MIN     0u
+#define MT_PRIORITY_DEFAULT 16u
+#define MT_PRIORITY_MAX     31u
+#define MT_PRIORITY_PASSIVE 0xffu
 
 /* Kernel-wide counters (mt_debug_stats), for leak checks in tests. */
 struct mt_kernel_stats {

@@ -7,34 +7,6 @@
  * iobase=0xf4): writing v exits QEMU with status (v << 1) | 1. */
 #define DEBUG_EXIT_PORT 0xf4
 
-irqstate_t arch_irq_save(void)
-{
-	irqstate_t flags = read_rflags();
-	__asm__ volatile("cli" ::: "memory");
-	return flags & RFLAGS_IF;
-}
-
-void arch_irq_restore(irqstate_t state)
-{
-	if (state & RFLAGS_IF)
-		__asm__ volatile("sti" ::: "memory");
-}
-
-void arch_irq_enable(void)
-{
-	__asm__ volatile("sti" ::: "memory");
-}
-
-void arch_irq_disable(void)
-{
-	__asm__ volatile("cli" ::: "memory");
-}
-
-void arch_cpu_relax(void)
-{
-	__asm__ volatile("pause");
-}
-
 void arch_halt_forever(void)
 {
 	for (;;)

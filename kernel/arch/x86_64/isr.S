@@ -81,9 +81,10 @@ trap_common:
  * TF/AC/NT cleared by MSR_FMASK.
  *
  * Fast path: switch to the thread's kernel stack, lay out a struct
- * trap_frame but fill in only what a restart or the slow path needs (the
- * hardware-like part, the system-call number in the error-code slot, and
- * the six argument registers), call the handler straight from the entry
+ * trap_frame but fill in only what a restart, an IPC resumption or the
+ * slow path needs (the hardware-like part, the system-call number in the
+ * error-code slot, the six argument registers and the callee-saved ones),
+ * call the handler straight from the entry
  * table with the user's argument registers (r10 moved to rcx: SysV), and if
  * nothing is pending return with SYSRET.  The callee-saved registers still
  * hold the user's values, because the C handler preserved them.
@@ -113,12 +114,20 @@ syscall_entry:
 	movq	%r10, TF_R10(%rsp)
 	movq	%r8, TF_R8(%rsp)
 	movq	%r9, TF_R9(%rsp)
+	movq	%rbx, TF_RBX(%rsp)	/* callee-saved: for IPC resumption */
+	movq	%rbp, TF_RBP(%rsp)
+	movq	%r12, TF_R12(%rsp)
+	movq	%r13, TF_R13(%rsp)
+	movq	%r14, TF_R14(%rsp)
+	movq	%r15, TF_R15(%rsp)
 	sti
 	cmpq	$MT_SYS_COUNT, %rax
 	jae	1f
 	movq	%r10, %rcx
 	call	*syscall_entry_table(, %rax, 8)
-2:	cli
+	.globl syscall_return
+syscall_return:				/* rax = result, rsp = frame */
+	cli
 	movq	%gs:PCPU_CURRENT, %rcx
 	testl	$THREAD_FLAGS_USER_WORK, THREAD_FLAGS_OFFSET(%rcx)
 	jnz	syscall_slow
@@ -138,16 +147,10 @@ syscall_entry:
 	swapgs
 	sysretq
 1:	movq	$MT_ERR_NOT_SUPPORTED, %rax
-	jmp	2b
+	jmp	syscall_return
 
 syscall_slow:
 	movq	%rax, TF_RAX(%rsp)
-	movq	%rbx, TF_RBX(%rsp)
-	movq	%rbp, TF_RBP(%rsp)
-	movq	%r12, TF_R12(%rsp)
-	movq	%r13, TF_R13(%rsp)
-	movq	%r14, TF_R14(%rsp)
-	movq	%r15, TF_R15(%rsp)
 	movq	TF_RIP(%rsp), %rcx	/* what SYSRET would have left in them */
 	movq	%rcx, TF_RCX(%rsp)
 	movq	TF_RFLAGS(%rsp), %r11
@@ -156,6 +159,35 @@ syscall_slow:
 	call	syscall_finish_slow
 	jmp	user_return
 	.size syscall_entry, . - syscall_entry
+
+/*
+ * void ipc_switch_to_user(uint64_t *save_rsp, struct trap_frame *next)
+ * IPC fast paths: save the current thread's kernel context (as
+ * arch_switch_stacks does) and finish the next thread's system call at
+ * once, returning MT_OK with the registers in its frame: whatever kernel
+ * frames it was blocked in are abandoned (they hold nothing; see
+ * object/endpoint.c).
+ */
+	.globl ipc_switch_to_user
+	.type ipc_switch_to_user, @function
+ipc_switch_to_user:
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
+	movq	TF_RBX(%rsp), %rbx
+	movq	TF_RBP(%rsp), %rbp
+	movq	TF_R12(%rsp), %r12
+	movq	TF_R13(%rsp), %r13
+	movq	TF_R14(%rsp), %r14
+	movq	TF_R15(%rsp), %r15
+	xor	%eax, %eax
+	jmp	syscall_return
+	.size ipc_switch_to_user, . - ipc_switch_to_user
 
 /* Leave for user mode with the frame at rsp. */
 	.globl user_return

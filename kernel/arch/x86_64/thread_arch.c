@@ -97,17 +97,22 @@ int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r)
 	return MT_OK;
 }
 
-/* A message arrives in t's registers as it returns from its system call
- * (both exits restore these from the frame). */
-void arch_ipc_set_regs(struct thread *t, uint64_t badge, uint64_t info,
-		       const uint64_t w[4])
-{
-	struct trap_frame *tf = t->arch.user_frame;
+void ipc_switch_to_user(uint64_t *save_rsp, struct trap_frame *next);
 
-	tf->rdi = badge;
-	tf->rsi = info;
-	tf->rdx = w[0];
-	tf->r10 = w[1];
-	tf->r8 = w[2];
-	tf->r9 = w[3];
+/* IPC fast paths: the CPU goes from the current thread (already blocked)
+ * straight to next's user mode, next's system call returning MT_OK with
+ * the message its frame now holds.  Same bookkeeping as
+ * arch_context_switch, without the scheduler. */
+void arch_ipc_switch(struct thread *prev, struct thread *next)
+{
+	struct percpu *cpu = percpu();
+
+	arch_set_kernel_stack(next->kstack_top);
+	if (next->arch.fs_base != prev->arch.fs_base)
+		wrmsr(MSR_FS_BASE, next->arch.fs_base);
+	if (next->proc != prev->proc)
+		arch_aspace_switch(&next->proc->aspace->arch);
+	next->state = THREAD_RUNNING;
+	cpu->current = next;
+	ipc_switch_to_user(&prev->arch.kernel_rsp, next->arch.user_frame);
 }

@@ -30,15 +30,19 @@ __noreturn void arch_switch_stack(vaddr_t top, void (*fn)(void *), void *arg);
 extern const char arch_name[];
 
 /* Interrupt state of the current CPU.  arch_irq_save() disables interrupts
- * and returns the previous state for arch_irq_restore(). */
+ * and returns the previous state for arch_irq_restore().  Spin-wait hint:
+ * arch_cpu_relax().  Message registers: arch_ipc_set_regs().  These are on
+ * hot paths and defined inline by each architecture (<arch/inline.h>). */
+#ifdef HOST_TEST
 typedef unsigned long irqstate_t;
 irqstate_t arch_irq_save(void);
 void arch_irq_restore(irqstate_t state);
 void arch_irq_enable(void);
 void arch_irq_disable(void);
-
-/* Spin-wait hint (PAUSE on x86). */
 void arch_cpu_relax(void);
+#else
+#include <arch/inline.h>
+#endif
 
 /* Stop this CPU for good, interrupts off. */
 __noreturn void arch_halt_forever(void);
@@ -110,10 +114,10 @@ void arch_context_switch(struct thread *prev, struct thread *next);
 void arch_thread_get_regs(struct thread *t, struct mt_thread_regs *r);
 int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r);
 
-/* Put an IPC message into a thread's user registers for its return from
- * the system call it is blocked in: badge, info and four words. */
-void arch_ipc_set_regs(struct thread *t, uint64_t badge, uint64_t info,
-		       const uint64_t w[4]);
+/* IPC fast path: switch from prev (blocked) straight to next's user mode,
+ * ending next's blocked system call with MT_OK and the registers its frame
+ * holds.  Returns when prev is resumed (by either kind of switch). */
+void arch_ipc_switch(struct thread *prev, struct thread *next);
 
 /* Free a stack from arch_kstack_alloc. */
 void arch_kstack_free(vaddr_t top, size_t size);

@@ -33,7 +33,9 @@ static inline struct object *port_object(struct port *p)
 
 /* Watch `obj` for `signals` (see mt_port_watch); fires at once if one is
  * already raised.  MT_ERR_INVALID_ARGS (no or unknown signals, bad mode),
- * MT_ERR_NO_RESOURCES (PORT_WATCHES_MAX), MT_ERR_NO_MEMORY. */
+ * MT_ERR_WRONG_TYPE (obj is a port: ports are not watched, which keeps
+ * object_signal from nesting), MT_ERR_NO_RESOURCES (PORT_WATCHES_MAX),
+ * MT_ERR_NO_MEMORY. */
 mt_status_t port_watch(struct port *p, struct object *obj, mt_signals_t signals,
 		       uint64_t key, uint32_t mode) __must_check;
 

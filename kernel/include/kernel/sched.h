@@ -71,6 +71,10 @@ void sched_add_zombie(struct thread *t);
 
 /* Put t on / take it off the deadline list. */
 void timer_arm(struct thread *t, mt_time_t deadline);
-void timer_disarm(struct thread *t);
+static inline void timer_disarm(struct thread *t)
+{
+	if (list_linked(&t->timer_node))
+		list_remove(&t->timer_node);
+}
 
 #endif /* KERNEL_SCHED_H */

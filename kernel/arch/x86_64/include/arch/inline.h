@@ -1,0 +1,58 @@
+/*
+ * The arch hooks that sit on hot paths (system calls, IPC, scheduling),
+ * defined inline for x86_64.  Included by kernel/arch.h; host unit tests
+ * get out-of-line stand-ins instead (tests/host/stubs.c).
+ */
+#ifndef ARCH_INLINE_H
+#define ARCH_INLINE_H
+
+#include <arch/thread.h>
+#include <arch/x86.h>
+
+typedef unsigned long irqstate_t;
+
+static inline irqstate_t arch_irq_save(void)
+{
+	irqstate_t flags = read_rflags();
+	__asm__ volatile("cli" ::: "memory");
+	return flags & RFLAGS_IF;
+}
+
+static inline void arch_irq_restore(irqstate_t state)
+{
+	if (state & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void arch_irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void arch_irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
+static inline void arch_cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+
+/* A message arrives in a thread's user registers as it returns from the
+ * system call it is blocked in (both exits restore these from the frame):
+ * rdi = badge, rsi = info, rdx, r10, r8, r9 = words. */
+static inline void arch_ipc_set_regs(struct arch_thread *a, uint64_t badge,
+				     uint64_t info, const uint64_t w[4])
+{
+	struct trap_frame *tf = a->user_frame;
+
+	tf->rdi = badge;
+	tf->rsi = info;
+	tf->rdx = w[0];
+	tf->r10 = w[1];
+	tf->r8 = w[2];
+	tf->r9 = w[3];
+}
+
+#endif /* ARCH_INLINE_H */
