@@ -7,9 +7,6 @@
 #include <kernel/usercopy.h>
 #include <kernel/vm.h>
 
-#define HANDLE_INDEX(h) ((h) & 0xffffu)
-#define HANDLE_GEN(h)   (((h) >> 16) & 0x7fffu)
-#define HANDLE_MAKE(i, g) (((mt_handle_t)(g) << 16) | (mt_handle_t)(i))
 
 mt_status_t handle_table_init(struct handle_table *t)
 {
@@ -75,34 +72,6 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 		return MT_OK;
 	}
 	return MT_ERR_NO_RESOURCES;
-}
-
-static struct handle_entry *handle_entry(struct handle_table *t, mt_handle_t h)
-{
-	uint32_t i = HANDLE_INDEX(h);
-	struct handle_entry *e;
-
-	if (!t->slots || i == 0 || i >= MT_HANDLES_MAX || (h & 0x80000000u))
-		return NULL;
-	e = &t->slots[i];
-	if (!e->obj || e->gen != HANDLE_GEN(h))
-		return NULL;
-	return e;
-}
-
-mt_status_t handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
-			  mt_rights_t rights, struct handle_entry **out)
-{
-	struct handle_entry *e = handle_entry(t, h);
-
-	if (!e)
-		return MT_ERR_BAD_HANDLE;
-	if (type && e->obj->type != type)
-		return MT_ERR_WRONG_TYPE;
-	if ((e->rights & rights) != rights)
-		return MT_ERR_ACCESS_DENIED;
-	*out = e;
-	return MT_OK;
 }
 
 mt_status_t handle_remove(struct handle_table *t, mt_handle_t h)

@@ -113,10 +113,6 @@ void process_kill(struct process *p, uint32_t how, int64_t code)
 	arch_irq_restore(s);
 }
 
-struct process *process_current(void)
-{
-	return thread_current()->proc;
-}
 
 uint64_t process_live_count(void)
 {

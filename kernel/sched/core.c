@@ -34,10 +34,6 @@ mt_time_t time_now(void)
 	return arch_now_ns();
 }
 
-struct thread *thread_current(void)
-{
-	return percpu()->current;
-}
 
 /* A passive thread with no donated context has no time to run on: it is
  * runnable but parked off the queues until a caller donates one (or it is

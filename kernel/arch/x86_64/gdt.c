@@ -77,9 +77,5 @@ void tss_set_ist(int ist, vaddr_t top)
 }
 
 /* Interrupts and exceptions from user mode switch to rsp0 (SDM 6.14.2);
- * SYSCALL uses the per-CPU copy. */
-void arch_set_kernel_stack(vaddr_t top)
-{
-	tss.rsp[0] = top;
-	percpu()->kernel_rsp = top;
-}
+ * SYSCALL uses the per-CPU copy (arch_set_kernel_stack). */
+uint64_t *tss_rsp0 = &tss.rsp[0];

@@ -370,8 +370,3 @@ void arch_user_unmap_range(struct arch_aspace *a, vaddr_t va, uint64_t len)
 	}
 }
 
-void arch_aspace_switch(struct arch_aspace *a)
-{
-	if ((read_cr3() & PTE_ADDR) != a->pml4)
-		write_cr3(a->pml4);
-}

@@ -40,6 +40,7 @@ void arch_irq_restore(irqstate_t state);
 void arch_irq_enable(void);
 void arch_irq_disable(void);
 void arch_cpu_relax(void);
+struct thread *arch_current_thread(void);
 #else
 #include <arch/inline.h>
 #endif

@@ -38,12 +38,44 @@ void handle_table_destroy(struct handle_table *t);
 mt_status_t handle_install(struct handle_table *t, struct object *obj,
 			   mt_rights_t rights, mt_handle_t *out) __must_check;
 
+#define HANDLE_INDEX(h) ((h) & 0xffffu)
+#define HANDLE_GEN(h)   (((h) >> 16) & 0x7fffu)
+#define HANDLE_MAKE(i, g) (((mt_handle_t)(g) << 16) | (mt_handle_t)(i))
+
+/* The live entry a handle value names, or NULL. */
+static inline struct handle_entry *handle_entry(struct handle_table *t, mt_handle_t h)
+{
+	uint32_t i = HANDLE_INDEX(h);
+	struct handle_entry *e;
+
+	if (!t->slots || i == 0 || i >= MT_HANDLES_MAX || (h & 0x80000000u))
+		return NULL;
+	e = &t->slots[i];
+	if (!e->obj || e->gen != HANDLE_GEN(h))
+		return NULL;
+	return e;
+}
+
 /* Find a live handle.  type 0 means any type.  Checks the type first
  * (MT_ERR_WRONG_TYPE) then that every bit of `rights` is held
  * (MT_ERR_ACCESS_DENIED).  The object is not referenced: valid until the
- * caller returns to user space or closes the handle. */
-mt_status_t handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
-			  mt_rights_t rights, struct handle_entry **out) __must_check;
+ * caller returns to user space or closes the handle.  Inline: every
+ * system call starts here. */
+static inline __must_check mt_status_t
+handle_lookup(struct handle_table *t, mt_handle_t h, uint32_t type,
+	      mt_rights_t rights, struct handle_entry **out)
+{
+	struct handle_entry *e = handle_entry(t, h);
+
+	if (!e)
+		return MT_ERR_BAD_HANDLE;
+	if (type && e->obj->type != type)
+		return MT_ERR_WRONG_TYPE;
+	if ((e->rights & rights) != rights)
+		return MT_ERR_ACCESS_DENIED;
+	*out = e;
+	return MT_OK;
+}
 
 /* Remove a handle, dropping its reference. */
 mt_status_t handle_remove(struct handle_table *t, mt_handle_t h);

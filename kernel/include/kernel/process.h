@@ -51,7 +51,10 @@ void process_set_result(struct process *p, uint32_t state, int64_t code,
 			const struct mt_task_result *fault);
 
 /* The current thread's process. */
-struct process *process_current(void);
+static inline struct process *process_current(void)
+{
+	return thread_current()->proc;
+}
 
 uint64_t process_live_count(void);
 

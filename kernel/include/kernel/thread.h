@@ -19,6 +19,7 @@
 #define KERNEL_THREAD_H
 
 #include <arch/thread.h>
+#include <kernel/arch.h>
 #include <kernel/list.h>
 #include <kernel/object.h>
 #include <kernel/ipc.h>
@@ -78,7 +79,10 @@ struct thread {
 };
 
 /* The thread running on this CPU. */
-struct thread *thread_current(void);
+static inline struct thread *thread_current(void)
+{
+	return arch_current_thread();
+}
 
 /* Make a thread of `proc` (not started).  MT_ERR_NO_RESOURCES past
  * MT_THREADS_MAX, MT_ERR_NO_MEMORY without memory. */

@@ -17,6 +17,7 @@
 #define KERNEL_VM_H
 
 #include <arch/thread.h>
+#include <kernel/arch.h>
 #include <kernel/object.h>
 
 #define MEMOBJ_PAGES_PER_LEAF (PAGE_SIZE / sizeof(paddr_t))
@@ -91,6 +92,5 @@ void arch_aspace_destroy(struct arch_aspace *a);
 mt_status_t arch_user_map_page(struct arch_aspace *a, vaddr_t va, paddr_t pa,
 			       unsigned prot) __must_check;
 void arch_user_unmap_range(struct arch_aspace *a, vaddr_t va, uint64_t len);
-void arch_aspace_switch(struct arch_aspace *a);
 
 #endif /* KERNEL_VM_H */

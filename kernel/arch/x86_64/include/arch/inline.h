@@ -55,4 +55,20 @@ static inline void arch_ipc_set_regs(struct arch_thread *a, uint64_t badge,
 	tf->r9 = w[3];
 }
 
+/* Load a user address space's page tables unless they are loaded. */
+static inline void arch_aspace_switch(struct arch_aspace *a)
+{
+	if ((read_cr3() & 0x000ffffffffff000ULL) != a->pml4)
+		write_cr3(a->pml4);
+}
+
+/* The thread running on this CPU (per-CPU data through GS). */
+struct thread;
+static inline struct thread *arch_current_thread(void)
+{
+	struct thread *t;
+	__asm__("movq %%gs:24, %0" : "=r"(t));     /* percpu.current */
+	return t;
+}
+
 #endif /* ARCH_INLINE_H */

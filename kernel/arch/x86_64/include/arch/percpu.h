@@ -35,7 +35,8 @@ struct percpu {
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP, "entry.S");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PCPU_USER_RSP, "entry.S");
-_Static_assert(__builtin_offsetof(struct percpu, current) == PCPU_CURRENT, "entry.S");
+_Static_assert(__builtin_offsetof(struct percpu, current) == PCPU_CURRENT,
+	       "entry.S, arch/inline.h");
 _Static_assert(__builtin_offsetof(struct percpu, need_resched) == PCPU_NEED_RESCHED, "entry.S");
 
 static inline struct percpu *percpu(void)
@@ -47,8 +48,15 @@ static inline struct percpu *percpu(void)
 
 void percpu_init(void);
 
+/* TSS.rsp0: the stack interrupts from user mode switch to (gdt.c). */
+extern uint64_t *tss_rsp0;
+
 /* Point TSS.rsp0 and the syscall stack at `top` (the next thread's). */
-void arch_set_kernel_stack(vaddr_t top);
+static inline void arch_set_kernel_stack(vaddr_t top)
+{
+	*tss_rsp0 = top;
+	percpu()->kernel_rsp = top;
+}
 #endif /* __ASSEMBLY__ */
 
 #endif /* ARCH_PERCPU_H */
