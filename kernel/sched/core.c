@@ -55,8 +55,13 @@ void sched_wakeup(struct thread *t)
 
 	t->state = THREAD_RUNNABLE;
 	if (has_context(t)) {
+		struct thread *cur = percpu()->current;
 		policy->enqueue(t);
-		percpu()->need_resched = true;
+		/* Preempt only for a higher priority: an equal one waits for
+		 * the waker to block or use up its slice (wakers batch). */
+		if ((cur->flags & THREAD_IDLE) ||
+		    sched_context_of(t)->priority > sched_context_of(cur)->priority)
+			percpu()->need_resched = true;
 	}
 	arch_irq_restore(s);
 }

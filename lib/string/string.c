@@ -33,6 +33,18 @@ static bool str_word_aligned(uintptr_t p)
  * dst <= src. */
 static void str_copy_up(unsigned char *d, const unsigned char *s, size_t n)
 {
+#ifdef __x86_64__
+	/* x86_64: the string instructions move a word per step (Intel SDM
+	 * vol. 1, 7.3.9), fast on real CPUs and one step per word under QEMU. */
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0 && n >= 64) {
+		size_t words;
+		for (; (uintptr_t)d & 7; n--)
+			*d++ = *s++;
+		words = n / 8;
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) :: "memory");
+		n &= 7;
+	}
+#endif
 	if ((((uintptr_t)d ^ (uintptr_t)s) & (STR_WORD - 1)) == 0) {
 		for (; n && !str_word_aligned((uintptr_t)d); n--)
 			*d++ = *s++;
@@ -87,6 +99,16 @@ void *memset(void *dst, int c, size_t n)
 	unsigned char *d = dst;
 	str_word_t pattern = (unsigned char)c * (str_word_t)0x0101010101010101ULL;
 
+#ifdef __x86_64__
+	if (n >= 64) {                  /* see str_copy_up */
+		size_t words;
+		for (; (uintptr_t)d & 7; n--)
+			*d++ = (unsigned char)c;
+		words = n / 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+		n &= 7;
+	}
+#endif
 	for (; n && !str_word_aligned((uintptr_t)d); n--)
 		*d++ = (unsigned char)c;
 	for (; n >= STR_WORD; n -= STR_WORD, d += STR_WORD)

@@ -689,7 +689,16 @@ GT_TEST(ipc, unmapped_buffer_refused)
 	uint64_t addr;
 	mt_handle_t th, ep = ipc_local_server(&th);
 
-	GT_OK(mt_map_anon(MT_IPC_BUFFER_SIZE, MT_PROT_READ | MT_PROT_WRITE, &addr, NULL));
+	mt_handle_t mem;
+
+	/* A fixed address far from where the kernel places mappings, so that
+	 * nothing (the server thread's own buffer, say) reuses it after the
+	 * unmap: the kernel reads the buffer when it delivers, not before. */
+	addr = 0x300000000000ULL;
+	GT_OK(mt_memory_create(MT_IPC_BUFFER_SIZE, 0, &mem));
+	GT_OK(mt_vm_map(gt_aspace(), addr, mem, 0, MT_IPC_BUFFER_SIZE,
+			MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED));
+	mt_handle_drop(mem);
 	GT_OK(mt_ipc_buffer_set(addr));
 	GT_OK(mt_vm_unmap(gt_aspace(), addr, MT_IPC_BUFFER_SIZE));
 	GT_ERR(ipc_call_status_of(ep, MT_IPC_INFO(GT_SRV_ECHO, 64, 0)),
