@@ -133,17 +133,21 @@ static void observer_drop_packets(struct port_observer *o)
 	}
 }
 
-/* Report `current` (the watched object's signals): a new packet if the
- * queue has room, else the reserve, else coalesce into the reserve. */
+/* Report `current` (the watched object's signals): the observer's own
+ * reserve packet if it is free (the common case of one packet in flight:
+ * no allocation), else a new packet if the queue has room, else coalesce
+ * into the queued reserve. */
 static void observer_fire(struct port_observer *o, mt_signals_t current)
 {
 	struct port *p = o->port;
 	struct port_packet *pk = NULL;
 
-	if (p->queued < MT_PORT_QUEUE_MAX && (pk = kmalloc(sizeof(*pk))))
-		pk->reserved = false;
-	else if (!list_linked(&o->reserve.node))
+	if (!list_linked(&o->reserve.node)) {
 		pk = &o->reserve;
+		pk->reserved = true;
+	} else if (p->queued < MT_PORT_QUEUE_MAX && (pk = kmalloc(sizeof(*pk)))) {
+		pk->reserved = false;
+	}
 	if (pk) {
 		list_init(&pk->node);
 		pk->owner = o;
