@@ -166,8 +166,10 @@ mt_signals_t gt_wait(mt_handle_t h, mt_signals_t signals, uint64_t ms)
 	return seen;
 }
 
-void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
-		     struct mt_spawn_result *out)
+/* Spawn bin/testinit in helper role `id` (suspended if asked) and keep a
+ * handle to it, so a failing test can kill the helpers it started. */
+static void gt_helper_spawn(enum gt_helper id, uint16_t param, uint32_t policy,
+			    bool suspended, struct mt_spawn_result *out)
 {
 	const struct mt_startup *self = mt_startup();
 	struct mt_spawn_args args = { 0 };
@@ -182,6 +184,7 @@ void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 	args.bootfs_size = self->bootfs_size;
 	args.debuglog = self->debuglog;
 	args.fault_policy = policy;
+	args.suspended = suspended;
 	GT_OK(mt_spawn(&args, out));
 	if (gt_helper_count < GT_HELPERS_MAX &&
 	    mt_handle_duplicate(out->process, MT_RIGHT_SAME,
@@ -189,31 +192,21 @@ void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		gt_helper_count++;
 }
 
+void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
+		     struct mt_spawn_result *out)
+{
+	gt_helper_spawn(id, param, policy, false, out);
+}
+
 void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
 			 const mt_handle_t *give, size_t n, mt_handle_t *box,
 			 struct mt_spawn_result *out)
 {
-	const struct mt_startup *self = mt_startup();
-	struct mt_spawn_args args = { 0 };
-	struct bootfs_file file;
 	struct gt_box values;
 
 	GT_CHECK(n <= GT_BOX_HANDLES);
 	memset(&values, 0, sizeof(values));
-	GT_OK(mt_bootfs_file("bin/testinit", &file));
-	args.name = "helper";
-	args.image = file.data;
-	args.image_size = file.size;
-	args.arg = GT_HELPER_ARG(id, param);
-	args.bootfs = self->bootfs;
-	args.bootfs_size = self->bootfs_size;
-	args.debuglog = self->debuglog;
-	args.suspended = true;
-	GT_OK(mt_spawn(&args, out));
-	if (gt_helper_count < GT_HELPERS_MAX &&
-	    mt_handle_duplicate(out->process, MT_RIGHT_SAME,
-				&gt_helpers[gt_helper_count]) >= 0)
-		gt_helper_count++;
+	gt_helper_spawn(id, param, MT_FAULT_POLICY_KILL, true, out);
 	GT_OK(mt_memory_create(MT_PAGE_SIZE, 0, box));
 	GT_OK(mt_vm_map(out->aspace, GT_BOX_ADDR, *box, 0, MT_PAGE_SIZE,
 			MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED));

@@ -35,6 +35,19 @@
 	push	%r15
 	.endm
 
+/* Save a thread's kernel context for arch_switch_stacks (callee-saved
+ * registers on its stack, rsp into *rdi) and move to the stack in rsi. */
+	.macro SAVE_KERNEL_CONTEXT
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
+	.endm
+
 	.macro POP_GPRS
 	pop	%r15
 	pop	%r14
@@ -171,14 +184,7 @@ syscall_slow:
 	.globl ipc_switch_to_user
 	.type ipc_switch_to_user, @function
 ipc_switch_to_user:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, (%rdi)
-	mov	%rsi, %rsp
+	SAVE_KERNEL_CONTEXT
 	movq	TF_RBX(%rsp), %rbx
 	movq	TF_RBP(%rsp), %rbp
 	movq	TF_R12(%rsp), %r12
@@ -209,14 +215,7 @@ user_return:
 	.globl arch_switch_stacks
 	.type arch_switch_stacks, @function
 arch_switch_stacks:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, (%rdi)
-	mov	%rsi, %rsp
+	SAVE_KERNEL_CONTEXT
 	pop	%r15
 	pop	%r14
 	pop	%r13
