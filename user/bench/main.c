@@ -258,6 +258,34 @@ static void bench_kill_peer(struct mt_spawn_result *peer)
 	mt_spawn_release(peer);
 }
 
+/* The fast-path echo: answer every register-only SRV_ECHO call with its
+ * own info and words, which are already in the right registers, until a
+ * call of another kind arrives (left in *in).  This keeps the server's own
+ * code out of the ipc_call_roundtrip figure, which is about the kernel. */
+static mt_status_t echo_fast(mt_handle_t ep, struct mt_ipc_msg *in)
+{
+	const uint64_t echo = MT_IPC_INFO(SRV_ECHO, 0, 0);
+	register uint64_t rax __asm__("rax");
+	register uint64_t rdi __asm__("rdi");
+	register uint64_t rsi __asm__("rsi") = in->info;
+	register uint64_t rdx __asm__("rdx") = in->w[0];
+	register uint64_t r10 __asm__("r10") = in->w[1];
+	register uint64_t r8 __asm__("r8") = in->w[2];
+	register uint64_t r9 __asm__("r9") = in->w[3];
+
+	do {
+		rax = MT_SYS_ipc_reply_wait;
+		rdi = ep;
+		__asm__ volatile("syscall"
+				 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx),
+				   "+r"(r10), "+r"(r8), "+r"(r9)
+				 :
+				 : "rcx", "r11", "memory");
+	} while ((int64_t)rax >= 0 && rsi == echo);
+	*in = (struct mt_ipc_msg){ rsi, { rdx, r10, r8, r9 }, rdi };
+	return (mt_status_t)rax;
+}
+
 /* BENCH_CHILD_IPC: the server of the endpoint benchmarks. */
 static void child_ipc_server(void)
 {
@@ -272,6 +300,11 @@ static void child_ipc_server(void)
 	st = mt_recv(ep, 0, &in);
 	while (st >= 0) {
 		uint32_t len = MT_IPC_LEN(in.info);
+
+		if (in.info == MT_IPC_INFO(SRV_ECHO, 0, 0)) {
+			st = echo_fast(ep, &in);
+			continue;
+		}
 
 		r.info = MT_IPC_INFO(SRV_ECHO, len, 0) | (in.info & MT_IPC_SLOWPATH);
 		if (MT_IPC_LABEL(in.info) == SRV_STORE) {
