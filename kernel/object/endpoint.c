@@ -86,6 +86,13 @@ static void endpoint_handles_changed(struct object *obj, mt_rights_t rights, int
 	while (!list_empty(&ep->senders.threads))
 		ipc_finish_call(container_of(ep->senders.threads.next, struct thread,
 					     wait_node), MT_ERR_PEER_CLOSED);
+	/* No call can come any more: receivers still waiting give up too. */
+	while (!list_empty(&ep->receivers.threads)) {
+		struct thread *t = container_of(ep->receivers.threads.next,
+						struct thread, wait_node);
+		t->ipc.closed = true;
+		wait_unblock(t, WAKE_SIGNALED);
+	}
 	arch_irq_restore(s);
 }
 
@@ -338,6 +345,11 @@ static mt_status_t ipc_receive(struct thread *cur, struct endpoint *ep, mt_time_
 	for (;;) {
 		if (cur->ipc.received)
 			break;
+		if (cur->ipc.closed || !ep->receive_handles) {
+			cur->ipc.closed = false;
+			r = MT_ERR_PEER_CLOSED;
+			break;
+		}
 		if (!list_empty(&ep->senders.threads)) {
 			ipc_deliver_call(container_of(ep->senders.threads.next,
 						      struct thread, wait_node), cur);

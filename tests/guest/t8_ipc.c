@@ -896,6 +896,34 @@ GT_TEST(ipc, last_read_handle_closed_wakes_callers)
 	mt_handle_drop(ipc_call_ep);
 }
 
+static volatile mt_status_t ipc_recv_status;
+
+/* Wait for a call on the endpoint arg; record how the wait ended. */
+static void ipc_waiting_receiver(void *arg)
+{
+	struct mt_ipc_msg out;
+
+	ipc_recv_status = mt_recv((mt_handle_t)(uintptr_t)arg, 0, &out);
+}
+
+GT_TEST(ipc, last_read_handle_closed_wakes_receivers)
+{
+	/* A receiver blocked on an endpoint whose last READ handle goes (here
+	 * its own, closed by another thread) can never be called: it wakes
+	 * with MT_ERR_PEER_CLOSED instead of waiting for ever. */
+	mt_handle_t rd, th;
+
+	ipc_recv_status = 1;
+	GT_OK(mt_endpoint_create(&rd));
+	th = gt_thread_spawn(ipc_waiting_receiver, (void *)(uintptr_t)rd, 0);
+	(void)mt_nanosleep(gt_deadline_ms(30));
+	GT_CHECK_EQ(ipc_recv_status, 1);
+	GT_OK(mt_handle_close(rd));
+	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
+	mt_handle_drop(th);
+	GT_CHECK_EQ(ipc_recv_status, MT_ERR_PEER_CLOSED);
+}
+
 /* Call arg (an endpoint) with a fresh memory handle; hangs if served by
  * GT_SRV_HANG or never served. */
 static void ipc_handle_caller(void *arg)

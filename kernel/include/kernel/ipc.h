@@ -36,6 +36,8 @@ struct ipc_thread {
 	enum ipc_state state;
 	mt_status_t result;             /* caller: outcome once IPC_DONE */
 	bool received;                  /* receiver: a call was delivered */
+	bool closed;                    /* receiver: the endpoint lost its last
+	                                   READ handle while it waited */
 	uint64_t info;                  /* caller: the outgoing message */
 	uint64_t words[MT_IPC_WORDS];
 	uint64_t badge;
