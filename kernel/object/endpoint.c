@@ -282,44 +282,77 @@ static mt_status_t ipc_call_slow(struct thread *cur, struct endpoint *ep, uint64
 	return r;
 }
 
+/* Hand the CPU from cur (already blocked) straight to next's user mode,
+ * next's system call ending with MT_OK and the registers its frame holds
+ * (arch_ipc_resume_user).  Inline pieces only: this is the IPC hot path.
+ * Returns, later, only if cur is resumed by the scheduler. */
+static inline __attribute__((always_inline)) void ipc_handoff(struct thread *cur,
+							     struct thread *next)
+{
+	arch_set_kernel_stack(next->kstack_top);
+	arch_ipc_switch_tls(&cur->arch, &next->arch);
+	if (next->proc != cur->proc)
+		arch_aspace_switch(&next->proc->aspace->arch);
+	next->state = THREAD_RUNNING;
+	arch_set_current_thread(next);
+	arch_ipc_resume_user(&cur->arch, &next->arch);
+}
+
+/* A fast caller resumed by the scheduler (a slow reply, the server's
+ * death, or an interruption): finish the call the general way.  Out of
+ * line so that the fast path keeps nothing alive across the handoff. */
+static __attribute__((noinline)) mt_status_t ipc_call_resumed(void)
+{
+	struct thread *cur = thread_current();
+	mt_status_t r = ipc_call_wait(cur, cur->ipc.wait_ep, MT_TIME_INFINITE);
+
+	arch_irq_enable();
+	return r;
+}
+
 /*
  * Fast path: a register-only message and a receiver already waiting.  The
  * message goes straight into the receiver's saved registers and the CPU
- * straight to its user mode on our scheduling context (arch_ipc_switch):
- * no queues, no scheduler.  Every thread waiting in receive holds one
+ * straight to its user mode on our scheduling context (ipc_handoff): no
+ * queues, no scheduler.  Every thread waiting in receive holds one
  * reference to the endpoint and nothing else in its kernel frames, so its
  * receive can be finished here; our handle keeps the endpoint alive while
  * we drop that reference.
  */
-static mt_status_t ipc_call_fast(struct thread *cur, struct endpoint *ep, uint64_t badge,
-				 uint64_t info, const uint64_t *w)
+static inline __attribute__((always_inline)) mt_status_t
+ipc_call_fast(struct thread *cur, struct endpoint *ep, uint64_t badge, uint64_t info,
+	      uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 {
 	struct thread *srv;
-	mt_status_t r;
 
 	arch_irq_disable();
 	srv = container_of(ep->receivers.threads.next, struct thread, wait_node);
 	list_remove(&srv->wait_node);
 	timer_disarm(srv);
-	arch_ipc_set_regs(&srv->arch, badge, info, w);
+	arch_ipc_set_regs4(&srv->arch, badge, info, w0, w1, w2, w3);
 	srv->ipc.reply_to = cur;
 	srv->sc = sched_context_of(cur);
 	ep->obj.refcount--;
 	cur->ipc.served_by = srv;
 	cur->ipc.state = IPC_WAIT_REPLY;
+	cur->ipc.wait_ep = ep;
 	cur->state = THREAD_BLOCKED;
-	arch_ipc_switch(cur, srv);
-	/* Resumed by the scheduler: a slow reply, the server's death, or an
-	 * interruption.  (A fast reply resumes us in user mode instead.) */
-	r = ipc_call_wait(cur, ep, MT_TIME_INFINITE);
-	arch_irq_enable();
-	return r;
+	ipc_handoff(cur, srv);
+	return ipc_call_resumed();
+}
+
+static __attribute__((noinline)) mt_status_t
+ipc_call_general(struct thread *cur, struct endpoint *ep, uint64_t badge, uint64_t info,
+		 uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
+
+	return ipc_call_slow(cur, ep, badge, info, w);
 }
 
 mt_status_t sys_ipc_call(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
 			 uint64_t w2, uint64_t w3)
 {
-	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
 	struct thread *cur = thread_current();
 	struct handle_entry *e;
 	struct endpoint *ep;
@@ -329,8 +362,8 @@ mt_status_t sys_ipc_call(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint6
 		return r;
 	ep = to_endpoint(e->obj);
 	if (likely(ipc_fast && !(info >> 32) && !list_empty(&ep->receivers.threads)))
-		return ipc_call_fast(cur, ep, e->badge, info, w);
-	return ipc_call_slow(cur, ep, e->badge, info, w);
+		return ipc_call_fast(cur, ep, e->badge, info, w0, w1, w2, w3);
+	return ipc_call_general(cur, ep, e->badge, info, w0, w1, w2, w3);
 }
 
 /* ---- Receiving and replying ------------------------------------------- */
@@ -421,29 +454,14 @@ static mt_status_t receive_deadline(struct thread *cur, uint64_t flags, mt_time_
 	return copy_from_user(deadline, cur->ipc.buffer, sizeof(*deadline));
 }
 
-/* Fast reply-and-wait: a register-only reply to a caller blocked on it
- * and no call queued.  The reply goes into the caller's registers, the CPU
- * straight back to its user mode, and we wait for the next call (holding a
- * reference to the endpoint, like every waiting receiver). */
-static mt_status_t ipc_reply_wait_fast(struct thread *cur, struct endpoint *ep,
-				       uint64_t info, const uint64_t *w)
+/* A fast replier resumed by the scheduler: a call delivered the slow way,
+ * or an interruption.  Out of line, as for ipc_call_resumed. */
+static __attribute__((noinline)) mt_status_t ipc_receive_resumed(void)
 {
-	struct thread *caller = cur->ipc.reply_to;
+	struct thread *cur = thread_current();
+	struct endpoint *ep = cur->ipc.wait_ep;
 	mt_status_t r;
 
-	arch_irq_disable();
-	arch_ipc_set_regs(&caller->arch, 0, info, w);
-	caller->ipc.state = IPC_IDLE;
-	caller->ipc.served_by = NULL;
-	timer_disarm(caller);
-	cur->ipc.reply_to = NULL;
-	cur->sc = cur->passive ? NULL : &cur->own_sc;   /* we block: no resched */
-	ep->obj.refcount++;
-	cur->state = THREAD_BLOCKED;
-	list_add_tail(&ep->receivers.threads, &cur->wait_node);
-	arch_ipc_switch(cur, caller);
-	/* Resumed by the scheduler: a call delivered the slow way, or an
-	 * interruption. */
 	object_unref(&ep->obj);
 	r = cur->ipc.received ? (cur->ipc.received = false, MT_OK)
 			      : ipc_receive(cur, ep, MT_TIME_INFINITE);
@@ -451,24 +469,39 @@ static mt_status_t ipc_reply_wait_fast(struct thread *cur, struct endpoint *ep,
 	return r;
 }
 
-mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
-			       uint64_t w1, uint64_t w2, uint64_t w3)
+/* Fast reply-and-wait: a register-only reply to a caller blocked on it
+ * and no call queued.  The reply goes into the caller's registers, the CPU
+ * straight back to its user mode, and we wait for the next call (holding a
+ * reference to the endpoint, like every waiting receiver). */
+static inline __attribute__((always_inline)) mt_status_t
+ipc_reply_wait_fast(struct thread *cur, struct thread *caller, struct endpoint *ep,
+		    uint64_t info, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+	arch_irq_disable();
+	arch_ipc_set_regs4(&caller->arch, 0, info, w0, w1, w2, w3);
+	caller->ipc.state = IPC_IDLE;
+	caller->ipc.served_by = NULL;
+	timer_disarm(caller);
+	cur->ipc.reply_to = NULL;
+	cur->sc = cur->passive ? NULL : &cur->own_sc;   /* we block: no resched */
+	ep->obj.refcount++;
+	cur->ipc.wait_ep = ep;
+	cur->state = THREAD_BLOCKED;
+	list_add_tail(&ep->receivers.threads, &cur->wait_node);
+	ipc_handoff(cur, caller);
+	return ipc_receive_resumed();
+}
+
+static __attribute__((noinline)) mt_status_t
+ipc_reply_wait_general(struct thread *cur, struct endpoint *ep, uint64_t info,
+		       uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
 {
 	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
-	struct thread *cur = thread_current(), *caller = cur->ipc.reply_to;
-	struct endpoint *ep;
 	mt_time_t deadline;
 	irqstate_t s;
-	mt_status_t r = endpoint_get(endpoint, &ep);
+	mt_status_t r = receive_deadline(cur, info, &deadline);
 
-	if (r != MT_OK)
-		return r;
-	if (likely(ipc_fast && !(info >> 32) && caller && caller != IPC_CALLER_GONE &&
-		   caller->state == THREAD_BLOCKED && caller->ipc.state == IPC_WAIT_REPLY &&
-		   list_empty(&ep->senders.threads)))
-		return ipc_reply_wait_fast(cur, ep, info, w);
-	r = receive_deadline(cur, info, &deadline);
-	if (r == MT_OK && caller)
+	if (r == MT_OK && cur->ipc.reply_to)
 		r = ipc_reply_common(cur, info, w);
 	if (r != MT_OK && r != MT_ERR_PEER_CLOSED)
 		return r;
@@ -476,6 +509,22 @@ mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
 	r = ipc_receive(cur, ep, deadline);
 	arch_irq_restore(s);
 	return r;
+}
+
+mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
+			       uint64_t w1, uint64_t w2, uint64_t w3)
+{
+	struct thread *cur = thread_current(), *caller = cur->ipc.reply_to;
+	struct endpoint *ep;
+	mt_status_t r = endpoint_get(endpoint, &ep);
+
+	if (r != MT_OK)
+		return r;
+	if (likely(ipc_fast && !(info >> 32) && caller && caller != IPC_CALLER_GONE &&
+		   caller->state == THREAD_BLOCKED && caller->ipc.state == IPC_WAIT_REPLY &&
+		   list_empty(&ep->senders.threads)))
+		return ipc_reply_wait_fast(cur, caller, ep, info, w0, w1, w2, w3);
+	return ipc_reply_wait_general(cur, ep, info, w0, w1, w2, w3);
 }
 
 mt_status_t sys_ipc_recv(mt_handle_t endpoint, uint64_t flags)

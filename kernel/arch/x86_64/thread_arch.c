@@ -97,22 +97,17 @@ int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r)
 	return MT_OK;
 }
 
-void ipc_switch_to_user(uint64_t *save_rsp, struct trap_frame *next);
-
 /* IPC fast paths: the CPU goes from the current thread (already blocked)
  * straight to next's user mode, next's system call returning MT_OK with
  * the message its frame now holds.  Same bookkeeping as
  * arch_context_switch, without the scheduler. */
 void arch_ipc_switch(struct thread *prev, struct thread *next)
 {
-	struct percpu *cpu = percpu();
-
 	arch_set_kernel_stack(next->kstack_top);
-	if (next->arch.fs_base != prev->arch.fs_base)
-		wrmsr(MSR_FS_BASE, next->arch.fs_base);
+	arch_ipc_switch_tls(&prev->arch, &next->arch);
 	if (next->proc != prev->proc)
 		arch_aspace_switch(&next->proc->aspace->arch);
 	next->state = THREAD_RUNNING;
-	cpu->current = next;
-	ipc_switch_to_user(&prev->arch.kernel_rsp, next->arch.user_frame);
+	arch_set_current_thread(next);
+	arch_ipc_resume_user(&prev->arch, &next->arch);
 }

@@ -42,6 +42,8 @@ struct ipc_thread {
 	uint64_t words[MT_IPC_WORDS];
 	uint64_t badge;
 	struct endpoint *ep;            /* caller: queued on (reference) */
+	struct endpoint *wait_ep;       /* fast paths: the endpoint of the
+	                                   call or receive it is blocked in */
 	struct thread *reply_to;        /* receiver: the caller it owes */
 	struct thread *served_by;       /* caller: the receiver serving it */
 	uint32_t nhandles;              /* caller: handles in flight */
