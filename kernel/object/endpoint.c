@@ -282,10 +282,18 @@ static mt_status_t ipc_call_slow(struct thread *cur, struct endpoint *ep, uint64
 	return r;
 }
 
+/* Can the CPU go straight to `next` in user mode?  Not if it must die or
+ * stop, or a reschedule is due: those take the general path. */
+static inline bool ipc_can_hand_off(const struct thread *next)
+{
+	return !(next->flags & (THREAD_KILL | THREAD_SUSPEND)) && !sched_need_resched();
+}
+
 /* Hand the CPU from cur (already blocked) straight to next's user mode,
  * next's system call ending with MT_OK and the registers its frame holds
- * (arch_ipc_resume_user).  Inline pieces only: this is the IPC hot path.
- * Returns, later, only if cur is resumed by the scheduler. */
+ * (arch_ipc_resume_user; ipc_can_hand_off(next) holds and interrupts are
+ * off).  Inline pieces only: this is the IPC hot path.  Returns, later,
+ * only if cur is resumed by the scheduler. */
 static inline __attribute__((always_inline)) void ipc_handoff(struct thread *cur,
 							     struct thread *next)
 {
@@ -361,7 +369,9 @@ mt_status_t sys_ipc_call(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint6
 	if (r != MT_OK)
 		return r;
 	ep = to_endpoint(e->obj);
-	if (likely(ipc_fast && !(info >> 32) && !list_empty(&ep->receivers.threads)))
+	if (likely(ipc_fast && !(info >> 32) && !list_empty(&ep->receivers.threads) &&
+		   ipc_can_hand_off(container_of(ep->receivers.threads.next,
+						 struct thread, wait_node))))
 		return ipc_call_fast(cur, ep, e->badge, info, w0, w1, w2, w3);
 	return ipc_call_general(cur, ep, e->badge, info, w0, w1, w2, w3);
 }
@@ -522,7 +532,7 @@ mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
 		return r;
 	if (likely(ipc_fast && !(info >> 32) && caller && caller != IPC_CALLER_GONE &&
 		   caller->state == THREAD_BLOCKED && caller->ipc.state == IPC_WAIT_REPLY &&
-		   list_empty(&ep->senders.threads)))
+		   list_empty(&ep->senders.threads) && ipc_can_hand_off(caller)))
 		return ipc_reply_wait_fast(cur, caller, ep, info, w0, w1, w2, w3);
 	return ipc_reply_wait_general(cur, ep, info, w0, w1, w2, w3);
 }

@@ -74,10 +74,6 @@ void sched_context_lost(struct thread *t)
 		policy->dequeue(t);
 }
 
-bool sched_need_resched(void)
-{
-	return percpu()->need_resched;
-}
 
 /* Threads that died are freed here, by whoever runs next (a thread cannot
  * free the stack it is running on). */

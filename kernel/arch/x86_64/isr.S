@@ -148,6 +148,7 @@ syscall_return:				/* rax = result, rsp = frame */
 	jne	syscall_slow
 	cmpq	$SYSCALL_RESTART, %rax
 	je	syscall_slow
+syscall_return_now:			/* nothing pending: checked */
 	movq	TF_RDI(%rsp), %rdi
 	movq	TF_RSI(%rsp), %rsi
 	movq	TF_RDX(%rsp), %rdx
@@ -179,7 +180,9 @@ syscall_slow:
  * arch_switch_stacks does) and finish the next thread's system call at
  * once, returning MT_OK with the registers in its frame: whatever kernel
  * frames it was blocked in are abandoned (they hold nothing; see
- * object/endpoint.c).
+ * object/endpoint.c).  Interrupts are off and the caller has checked that
+ * nothing is pending for next (kill, suspension, reschedule), so the
+ * system-call exit skips those checks.
  */
 	.globl ipc_switch_to_user
 	.type ipc_switch_to_user, @function
@@ -192,7 +195,7 @@ ipc_switch_to_user:
 	movq	TF_R14(%rsp), %r14
 	movq	TF_R15(%rsp), %r15
 	xor	%eax, %eax
-	jmp	syscall_return
+	jmp	syscall_return_now	/* the caller checked: nothing pending */
 	.size ipc_switch_to_user, . - ipc_switch_to_user
 
 /* Leave for user mode with the frame at rsp. */

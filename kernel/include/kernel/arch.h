@@ -41,6 +41,7 @@ void arch_irq_enable(void);
 void arch_irq_disable(void);
 void arch_cpu_relax(void);
 struct thread *arch_current_thread(void);
+bool arch_need_resched(void);
 #else
 #include <arch/inline.h>
 #endif

@@ -42,7 +42,10 @@ void sched_yield(void);
 void sched_tick(void);
 
 /* Is a reschedule pending? */
-bool sched_need_resched(void);
+static inline bool sched_need_resched(void)
+{
+	return arch_need_resched();
+}
 
 /* The idle loop; never returns. */
 __noreturn void sched_idle_loop(void);

@@ -74,6 +74,14 @@ static inline void arch_ipc_switch_tls(struct arch_thread *prev, struct arch_thr
 		wrmsr(MSR_FS_BASE, next->fs_base);
 }
 
+/* Is a reschedule due on this CPU (percpu.need_resched)? */
+static inline bool arch_need_resched(void)
+{
+	uint8_t v;
+	__asm__ volatile("movb %%gs:32, %0" : "=r"(v));
+	return v != 0;
+}
+
 static inline void arch_set_current_thread(struct thread *t)
 {
 	__asm__ volatile("movq %0, %%gs:24" :: "r"(t) : "memory");

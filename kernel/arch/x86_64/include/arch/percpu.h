@@ -37,7 +37,8 @@ _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP,
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PCPU_USER_RSP, "entry.S");
 _Static_assert(__builtin_offsetof(struct percpu, current) == PCPU_CURRENT,
 	       "entry.S, arch/inline.h");
-_Static_assert(__builtin_offsetof(struct percpu, need_resched) == PCPU_NEED_RESCHED, "entry.S");
+_Static_assert(__builtin_offsetof(struct percpu, need_resched) == PCPU_NEED_RESCHED,
+	       "entry.S, arch/inline.h");
 
 static inline struct percpu *percpu(void)
 {
