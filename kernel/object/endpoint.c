@@ -406,8 +406,10 @@ static mt_status_t ipc_receive(struct thread *cur, struct endpoint *ep, mt_time_
 			r = (cur->flags & THREAD_KILL) ? MT_ERR_CANCELED : SYSCALL_RESTART;
 			break;
 		}
-		if (cur->passive && !cur->ipc.reply_to)
-			cur->sc = NULL;         /* idle until a caller donates */
+		/* A passive thread waits without a context of its own, unless
+		 * it asked for a deadline: timing out needs time to run on. */
+		if (cur->passive && !cur->ipc.reply_to && deadline == MT_TIME_INFINITE)
+			cur->sc = NULL;
 		why = wait_block(&ep->receivers, deadline);
 	}
 	cur->ipc.received = false;

@@ -37,12 +37,12 @@ mt_time_t time_now(void)
 
 /* A passive thread with no donated context has no time to run on: it is
  * runnable but parked off the queues until a caller donates one (or it is
- * killed: dying runs on its own context). */
+ * killed or suspended: dying and stopping run on its own context). */
 static bool has_context(struct thread *t)
 {
 	if (t->sc || !t->passive)
 		return true;
-	if (t->flags & THREAD_KILL) {
+	if (t->flags & (THREAD_KILL | THREAD_SUSPEND)) {
 		t->sc = &t->own_sc;
 		return true;
 	}

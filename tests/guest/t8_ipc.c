@@ -924,6 +924,32 @@ GT_TEST(ipc, last_read_handle_closed_wakes_receivers)
 	GT_CHECK_EQ(ipc_recv_status, MT_ERR_PEER_CLOSED);
 }
 
+GT_TEST(ipc, passive_receiver_can_be_suspended)
+{
+	/* A passive thread waiting in receive has no time of its own, yet a
+	 * suspension must still stop it (it runs on its own context to do
+	 * so), and after a resume it waits again and serves the next call.
+	 * It then ends owing the reply: the caller sees MT_ERR_PEER_CLOSED. */
+	struct mt_ipc_msg in = mt_ipc_msg_make(5, 0, 0, 0), out;
+	mt_handle_t ep, th;
+
+	ipc_recv_status = 1;
+	GT_OK(mt_endpoint_create(&ep));
+	th = gt_thread_spawn(ipc_waiting_receiver, (void *)(uintptr_t)ep, 0);
+	(void)mt_nanosleep(gt_deadline_ms(20));
+	GT_OK(mt_thread_set_priority(th, MT_PRIORITY_PASSIVE));
+	GT_OK(mt_task_suspend(th));
+	gt_wait(th, MT_SIGNAL_SUSPENDED, 2000);
+	GT_OK(mt_task_resume(th));
+	(void)mt_nanosleep(gt_deadline_ms(20));
+	GT_CHECK_EQ(ipc_recv_status, 1);
+	GT_ERR(mt_call(ep, &in, &out), MT_ERR_PEER_CLOSED);
+	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
+	GT_CHECK_EQ(ipc_recv_status, MT_OK);
+	mt_handle_drop(th);
+	mt_handle_drop(ep);
+}
+
 /* Call arg (an endpoint) with a fresh memory handle; hangs if served by
  * GT_SRV_HANG or never served. */
 static void ipc_handle_caller(void *arg)
