@@ -35,6 +35,16 @@ $(KBUILD)/include/generated/version.h: FORCE
 
 $(KBUILD)/kernel/core/main.c.o: $(KBUILD)/include/generated/version.h
 
+# Structure offsets for assembly (kernel/arch/*/offsets/asm_offsets.c).
+ASM_OFFSETS := $(KBUILD)/include/generated/asm_offsets.h
+$(ASM_OFFSETS): kernel/arch/$(KARCH)/offsets/asm_offsets.c $(KBUILD)/flags | $(SYSCALL_GEN_HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(CLANG) $(filter-out -MMD -MP -g,$(KCFLAGS)) -S -o - $< | \
+		sed -n 's/.*OFFSET \([A-Z_0-9]*\) \([0-9]*\).*/#define \1 \2/p' > $@.tmp
+	$(Q)mv $@.tmp $@
+$(patsubst %,$(KBUILD)/%.o,$(filter %.S,$(KERNEL_SRCS))): $(ASM_OFFSETS)
+
 # Rebuild everything when the flags change.
 $(KBUILD)/flags: FORCE
 	@mkdir -p $(dir $@)

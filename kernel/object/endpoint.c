@@ -26,14 +26,7 @@
 #define INFO_CONTENT    (0x1fffULL << 32 | 0xfULL << 48)   /* len, nhandles */
 #define INFO_KNOWN      (0xffffffffULL | INFO_CONTENT | MT_IPC_FLAGS)
 
-struct endpoint {
-	struct object obj;
-	struct wait_queue senders;      /* callers waiting for a receiver */
-	struct wait_queue receivers;    /* threads waiting for a call */
-	uint32_t receive_handles;       /* handles with MT_RIGHT_READ */
-};
-
-static bool ipc_fast = true;
+bool ipc_fast = true;                   /* also read by ipc_fast.S */
 
 void ipc_init(const char *mode)
 {
@@ -309,7 +302,8 @@ static inline __attribute__((always_inline)) void ipc_handoff(struct thread *cur
 /* A fast caller resumed by the scheduler (a slow reply, the server's
  * death, or an interruption): finish the call the general way.  Out of
  * line so that the fast path keeps nothing alive across the handoff. */
-static __attribute__((noinline)) mt_status_t ipc_call_resumed(void)
+mt_status_t ipc_call_resumed(void);
+__attribute__((noinline)) mt_status_t ipc_call_resumed(void)
 {
 	struct thread *cur = thread_current();
 	mt_status_t r = ipc_call_wait(cur, cur->ipc.wait_ep, MT_TIME_INFINITE);
@@ -358,8 +352,12 @@ ipc_call_general(struct thread *cur, struct endpoint *ep, uint64_t badge, uint64
 	return ipc_call_slow(cur, ep, badge, info, w);
 }
 
-mt_status_t sys_ipc_call(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
-			 uint64_t w2, uint64_t w3)
+/* sys_ipc_call is ipc_fast.S, which takes the register-only call to a
+ * waiting receiver itself and comes here for everything else. */
+mt_status_t ipc_call_c(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
+		       uint64_t w2, uint64_t w3);
+mt_status_t ipc_call_c(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
+		       uint64_t w2, uint64_t w3)
 {
 	struct thread *cur = thread_current();
 	struct handle_entry *e;
@@ -468,7 +466,8 @@ static mt_status_t receive_deadline(struct thread *cur, uint64_t flags, mt_time_
 
 /* A fast replier resumed by the scheduler: a call delivered the slow way,
  * or an interruption.  Out of line, as for ipc_call_resumed. */
-static __attribute__((noinline)) mt_status_t ipc_receive_resumed(void)
+mt_status_t ipc_receive_resumed(void);
+__attribute__((noinline)) mt_status_t ipc_receive_resumed(void)
 {
 	struct thread *cur = thread_current();
 	struct endpoint *ep = cur->ipc.wait_ep;
@@ -523,8 +522,12 @@ ipc_reply_wait_general(struct thread *cur, struct endpoint *ep, uint64_t info,
 	return r;
 }
 
-mt_status_t sys_ipc_reply_wait(mt_handle_t endpoint, uint64_t info, uint64_t w0,
-			       uint64_t w1, uint64_t w2, uint64_t w3)
+/* sys_ipc_reply_wait is ipc_fast.S (the register-only reply to a waiting
+ * caller); everything else comes here. */
+mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
+			     uint64_t w1, uint64_t w2, uint64_t w3);
+mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
+			     uint64_t w1, uint64_t w2, uint64_t w3)
 {
 	struct thread *cur = thread_current(), *caller = cur->ipc.reply_to;
 	struct endpoint *ep;

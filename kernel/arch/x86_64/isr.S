@@ -148,6 +148,7 @@ syscall_return:				/* rax = result, rsp = frame */
 	jne	syscall_slow
 	cmpq	$SYSCALL_RESTART, %rax
 	je	syscall_slow
+	.globl syscall_return_now
 syscall_return_now:			/* nothing pending: checked */
 	movq	TF_RDI(%rsp), %rdi
 	movq	TF_RSI(%rsp), %rsi

@@ -21,8 +21,17 @@
 #include <kernel/handle.h>
 #include <kernel/list.h>
 
+#include <kernel/object.h>
+
 struct thread;
-struct endpoint;
+
+struct endpoint {
+	struct object obj;
+	struct wait_queue senders;      /* callers waiting for a receiver */
+	struct wait_queue receivers;    /* threads waiting for a call (each
+	                                   holds a reference to the endpoint) */
+	uint32_t receive_handles;       /* handles with MT_RIGHT_READ */
+};
 
 enum ipc_state {
 	IPC_IDLE,

@@ -1,0 +1,247 @@
+/*
+ * The IPC fast paths in assembly: sys_ipc_call and sys_ipc_reply_wait as
+ * the system-call table calls them (kernel/object/endpoint.c has the
+ * semantics and the C versions, ipc_call_c and ipc_reply_wait_c, which
+ * take every case these do not).
+ *
+ * Taken when the message is registers only (no data, handles or flags),
+ * the fast path is on, and the other side is waiting with nothing pending
+ * (no kill, suspension or reschedule): for a call, a receiver blocked on
+ * the endpoint; for a reply-and-wait, the caller blocked on its reply and
+ * no call queued.  The message goes into the other thread's saved
+ * registers and the CPU straight to its user mode (the same handoff as
+ * ipc_handoff in endpoint.c).  The current thread's kernel context is
+ * saved so that, if the scheduler resumes it instead of a fast reply, it
+ * finishes in C (ipc_call_resumed, ipc_receive_resumed).
+ *
+ * Entered by `call` from syscall_entry with interrupts on; arguments as in
+ * C (rdi handle, rsi info, rdx, rcx, r8, r9 words); the trap frame lies
+ * above the return address.  Until the commit point only caller-saved
+ * registers change, and rdi is reloaded from the frame before falling
+ * back to C; after it the callee-saved registers, already saved, are free.
+ */
+#include <arch/percpu.h>
+#include <arch/segments.h>
+#include <generated/asm_offsets.h>
+
+#define FRAME 8                         /* trap frame above the return address */
+#define MSR_FS_BASE 0xc0000100
+
+/* Look up handle rdi with `right` (a bit) and type ENDPOINT; rax = the
+ * endpoint, r11 = its handle entry, r10 = the current thread.  Jumps to
+ * `fail` (rdi intact) otherwise. */
+	.macro ENDPOINT_LOOKUP right, fail
+	movq	%gs:PCPU_CURRENT, %r10
+	testl	%edi, %edi
+	js	\fail
+	movzwl	%di, %eax
+	leal	-1(%rax), %r11d
+	cmpl	$(HANDLES_MAX - 2), %r11d
+	ja	\fail
+	movq	T_PROC(%r10), %r11
+	movq	P_SLOTS(%r11), %r11
+	testq	%r11, %r11
+	jz	\fail
+	leaq	(%rax, %rax, 2), %rax
+	leaq	(%r11, %rax, 8), %r11
+	movl	%edi, %eax
+	shrl	$16, %eax
+	cmpw	HE_GEN(%r11), %ax
+	jne	\fail
+	testb	$\right, HE_RIGHTS(%r11)
+	jz	\fail
+	movq	HE_OBJ(%r11), %rax
+	testq	%rax, %rax
+	jz	\fail
+	cmpl	$OBJ_ENDPOINT, OBJ_TYPE(%rax)
+	jne	\fail
+	.endm
+
+/* Unlink list node \node (a register) if it is linked; clobbers r14, r15. */
+	.macro LIST_UNLINK node
+	cmpq	\node, (\node)
+	je	.Lunlinked\@
+	movq	(\node), %r14
+	movq	8(\node), %r15
+	movq	%r14, (%r15)
+	movq	%r15, 8(%r14)
+	movq	\node, (\node)
+	movq	\node, 8(\node)
+.Lunlinked\@:
+	.endm
+
+/* Commit: save the current thread's (r10) kernel context so that the
+ * scheduler resumes it at \resume; interrupts off. */
+	.macro SAVE_FOR_SCHEDULER resume
+	cli
+	pushq	$\resume
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	movq	%rsp, T_KRSP(%r10)
+	.endm
+
+	.text
+
+/* mt_status_t sys_ipc_call(handle, info, w0, w1, w2, w3) */
+	.globl sys_ipc_call
+	.type sys_ipc_call, @function
+sys_ipc_call:
+	movq	%rsi, %rax
+	shrq	$32, %rax
+	jnz	ipc_call_c
+	cmpb	$0, ipc_fast(%rip)
+	je	ipc_call_c
+	ENDPOINT_LOOKUP RIGHT_WRITE, ipc_call_c
+	movq	HE_BADGE(%r11), %r11            /* r11 = badge */
+	leaq	EP_RECEIVERS(%rax), %rdi
+	cmpq	%rdi, (%rdi)
+	je	.Lcall_fallback                 /* no receiver waiting */
+	movq	(%rdi), %rdi                    /* its wait node */
+	testl	$THREAD_STOP_FLAGS, (T_FLAGS - T_WAIT)(%rdi)
+	jnz	.Lcall_fallback
+	cmpb	$0, %gs:PCPU_NEED_RESCHED
+	jne	.Lcall_fallback
+	SAVE_FOR_SCHEDULER ipc_call_resume
+	leaq	-T_WAIT(%rdi), %rbx             /* rbx = the receiver */
+	LIST_UNLINK %rdi
+	leaq	T_TIMER(%rbx), %r12
+	LIST_UNLINK %r12
+	movq	T_UFRAME(%rbx), %r12            /* the message */
+	movq	%r11, TF_RDI(%r12)
+	movq	%rsi, TF_RSI(%r12)
+	movq	%rdx, TF_RDX(%r12)
+	movq	%rcx, TF_R10(%r12)
+	movq	%r8, TF_R8(%r12)
+	movq	%r9, TF_R9(%r12)
+	movq	%r10, T_IPC_REPLY_TO(%rbx)
+	movq	T_SC(%r10), %r13                /* donate our context */
+	leaq	T_OWNSC(%r10), %r14
+	testq	%r13, %r13
+	cmovzq	%r14, %r13
+	movq	%r13, T_SC(%rbx)
+	decl	OBJ_REFCOUNT(%rax)              /* the receiver's wait reference */
+	movq	%rbx, T_IPC_SERVED_BY(%r10)
+	movl	$IPC_WAIT_REPLY_V, T_IPC_STATE(%r10)
+	movq	%rax, T_IPC_WAIT_EP(%r10)
+	movl	$THREAD_BLOCKED_V, T_STATE(%r10)
+	jmp	ipc_handoff
+.Lcall_fallback:
+	movq	FRAME + TF_RDI(%rsp), %rdi
+	jmp	ipc_call_c
+	.size sys_ipc_call, . - sys_ipc_call
+
+/* Resumed by the scheduler instead of a fast reply. */
+ipc_call_resume:
+	subq	$8, %rsp
+	call	ipc_call_resumed
+	addq	$8, %rsp
+	ret                                     /* to syscall_entry: rax = result */
+
+/* mt_status_t sys_ipc_reply_wait(handle, info, w0, w1, w2, w3) */
+	.globl sys_ipc_reply_wait
+	.type sys_ipc_reply_wait, @function
+sys_ipc_reply_wait:
+	movq	%rsi, %rax
+	shrq	$32, %rax
+	jnz	ipc_reply_wait_c
+	cmpb	$0, ipc_fast(%rip)
+	je	ipc_reply_wait_c
+	ENDPOINT_LOOKUP RIGHT_READ, ipc_reply_wait_c
+	movq	T_IPC_REPLY_TO(%r10), %r11      /* r11 = the caller */
+	cmpq	$1, %r11
+	jbe	ipc_reply_wait_c                /* none, or it gave up */
+	cmpl	$THREAD_BLOCKED_V, T_STATE(%r11)
+	jne	ipc_reply_wait_c
+	cmpl	$IPC_WAIT_REPLY_V, T_IPC_STATE(%r11)
+	jne	ipc_reply_wait_c
+	testl	$THREAD_STOP_FLAGS, T_FLAGS(%r11)
+	jnz	ipc_reply_wait_c
+	cmpb	$0, %gs:PCPU_NEED_RESCHED
+	jne	ipc_reply_wait_c
+	leaq	EP_SENDERS(%rax), %rdi
+	cmpq	%rdi, (%rdi)
+	jne	.Lreply_fallback                /* a call is queued */
+	SAVE_FOR_SCHEDULER ipc_reply_wait_resume
+	movq	%r11, %rbx                      /* rbx = the caller */
+	movq	T_UFRAME(%rbx), %r12            /* the reply */
+	movq	$0, TF_RDI(%r12)
+	movq	%rsi, TF_RSI(%r12)
+	movq	%rdx, TF_RDX(%r12)
+	movq	%rcx, TF_R10(%r12)
+	movq	%r8, TF_R8(%r12)
+	movq	%r9, TF_R9(%r12)
+	movl	$IPC_IDLE_V, T_IPC_STATE(%rbx)
+	movq	$0, T_IPC_SERVED_BY(%rbx)
+	leaq	T_TIMER(%rbx), %r12
+	LIST_UNLINK %r12
+	movq	$0, T_IPC_REPLY_TO(%r10)
+	leaq	T_OWNSC(%r10), %r13             /* our own context back */
+	xorl	%r14d, %r14d
+	cmpb	$0, T_PASSIVE(%r10)
+	cmovneq	%r14, %r13
+	movq	%r13, T_SC(%r10)
+	incl	OBJ_REFCOUNT(%rax)              /* our wait reference */
+	movq	%rax, T_IPC_WAIT_EP(%r10)
+	movl	$THREAD_BLOCKED_V, T_STATE(%r10)
+	leaq	EP_RECEIVERS(%rax), %r12        /* wait at the tail */
+	leaq	T_WAIT(%r10), %r13
+	movq	8(%r12), %r14
+	movq	%r12, (%r13)
+	movq	%r14, 8(%r13)
+	movq	%r13, (%r14)
+	movq	%r13, 8(%r12)
+	jmp	ipc_handoff
+.Lreply_fallback:
+	movq	FRAME + TF_RDI(%rsp), %rdi
+	jmp	ipc_reply_wait_c
+	.size sys_ipc_reply_wait, . - sys_ipc_reply_wait
+
+ipc_reply_wait_resume:
+	subq	$8, %rsp
+	call	ipc_receive_resumed
+	addq	$8, %rsp
+	ret
+
+/*
+ * Hand the CPU from the current thread (r10, blocked, context saved) to
+ * rbx: its kernel stack for traps and system calls, its thread pointer,
+ * its address space, the current-thread slot; then finish its system call
+ * with MT_OK and the registers in its frame.
+ */
+ipc_handoff:
+	movq	T_KSTACK(%rbx), %r12
+	movq	tss_rsp0(%rip), %r13
+	movq	%r12, (%r13)
+	movq	%r12, %gs:PCPU_KERNEL_RSP
+	movq	T_FS(%rbx), %rax
+	cmpq	T_FS(%r10), %rax
+	je	.Lsame_tls
+	movl	$MSR_FS_BASE, %ecx
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	wrmsr
+.Lsame_tls:
+	movq	T_PROC(%rbx), %rax
+	cmpq	T_PROC(%r10), %rax
+	je	.Lsame_aspace
+	movq	P_ASPACE(%rax), %rax
+	movq	AS_PML4(%rax), %rax
+	movq	%rax, %cr3
+.Lsame_aspace:
+	movl	$THREAD_RUNNING_V, T_STATE(%rbx)
+	movq	%rbx, %gs:PCPU_CURRENT
+	movq	T_UFRAME(%rbx), %rsp
+	movq	TF_RBX(%rsp), %rbx
+	movq	TF_RBP(%rsp), %rbp
+	movq	TF_R12(%rsp), %r12
+	movq	TF_R13(%rsp), %r13
+	movq	TF_R14(%rsp), %r14
+	movq	TF_R15(%rsp), %r15
+	xorl	%eax, %eax
+	jmp	syscall_return_now
+
+	.section .note.GNU-stack, "", @progbits
