@@ -275,35 +275,11 @@ static mt_status_t ipc_call_slow(struct thread *cur, struct endpoint *ep, uint64
 	return r;
 }
 
-/* Can the CPU go straight to `next` in user mode?  Not if it must die or
- * stop, or a reschedule is due: those take the general path. */
-static inline bool ipc_can_hand_off(const struct thread *next)
-{
-	return !(next->flags & (THREAD_KILL | THREAD_SUSPEND)) && !sched_need_resched();
-}
-
-/* Hand the CPU from cur (already blocked) straight to next's user mode,
- * next's system call ending with MT_OK and the registers its frame holds
- * (arch_ipc_resume_user; ipc_can_hand_off(next) holds and interrupts are
- * off).  Inline pieces only: this is the IPC hot path.  Returns, later,
- * only if cur is resumed by the scheduler. */
-static inline __attribute__((always_inline)) void ipc_handoff(struct thread *cur,
-							     struct thread *next)
-{
-	arch_set_kernel_stack(next->kstack_top);
-	arch_ipc_switch_tls(&cur->arch, &next->arch);
-	if (next->proc != cur->proc)
-		arch_aspace_switch(&next->proc->aspace->arch);
-	next->state = THREAD_RUNNING;
-	arch_set_current_thread(next);
-	arch_ipc_resume_user(&cur->arch, &next->arch);
-}
-
-/* A fast caller resumed by the scheduler (a slow reply, the server's
- * death, or an interruption): finish the call the general way.  Out of
- * line so that the fast path keeps nothing alive across the handoff. */
+/* A fast caller (ipc_fast.S) resumed by the scheduler rather than by a
+ * fast reply: a slow reply, the server's death, or an interruption.
+ * Finish the call the general way. */
 mt_status_t ipc_call_resumed(void);
-__attribute__((noinline)) mt_status_t ipc_call_resumed(void)
+mt_status_t ipc_call_resumed(void)
 {
 	struct thread *cur = thread_current();
 	mt_status_t r = ipc_call_wait(cur, cur->ipc.wait_ep, MT_TIME_INFINITE);
@@ -312,66 +288,20 @@ __attribute__((noinline)) mt_status_t ipc_call_resumed(void)
 	return r;
 }
 
-/*
- * Fast path: a register-only message and a receiver already waiting.  The
- * message goes straight into the receiver's saved registers and the CPU
- * straight to its user mode on our scheduling context (ipc_handoff): no
- * queues, no scheduler.  Every thread waiting in receive holds one
- * reference to the endpoint and nothing else in its kernel frames, so its
- * receive can be finished here; our handle keeps the endpoint alive while
- * we drop that reference.
- */
-static inline __attribute__((always_inline)) mt_status_t
-ipc_call_fast(struct thread *cur, struct endpoint *ep, uint64_t badge, uint64_t info,
-	      uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
-{
-	struct thread *srv;
-
-	arch_irq_disable();
-	srv = container_of(ep->receivers.threads.next, struct thread, wait_node);
-	list_remove(&srv->wait_node);
-	timer_disarm(srv);
-	arch_ipc_set_regs4(&srv->arch, badge, info, w0, w1, w2, w3);
-	srv->ipc.reply_to = cur;
-	srv->sc = sched_context_of(cur);
-	ep->obj.refcount--;
-	cur->ipc.served_by = srv;
-	cur->ipc.state = IPC_WAIT_REPLY;
-	cur->ipc.wait_ep = ep;
-	cur->state = THREAD_BLOCKED;
-	ipc_handoff(cur, srv);
-	return ipc_call_resumed();
-}
-
-static __attribute__((noinline)) mt_status_t
-ipc_call_general(struct thread *cur, struct endpoint *ep, uint64_t badge, uint64_t info,
-		 uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
-{
-	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
-
-	return ipc_call_slow(cur, ep, badge, info, w);
-}
-
-/* sys_ipc_call is ipc_fast.S, which takes the register-only call to a
- * waiting receiver itself and comes here for everything else. */
+/* sys_ipc_call is in ipc_fast.S: it takes the register-only call to a
+ * receiver already waiting itself, and comes here for everything else. */
 mt_status_t ipc_call_c(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
 		       uint64_t w2, uint64_t w3);
 mt_status_t ipc_call_c(mt_handle_t endpoint, uint64_t info, uint64_t w0, uint64_t w1,
 		       uint64_t w2, uint64_t w3)
 {
-	struct thread *cur = thread_current();
+	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
 	struct handle_entry *e;
-	struct endpoint *ep;
 	mt_status_t r = handle_get(endpoint, MT_OBJ_ENDPOINT, MT_RIGHT_WRITE, &e);
 
 	if (r != MT_OK)
 		return r;
-	ep = to_endpoint(e->obj);
-	if (likely(ipc_fast && !(info >> 32) && !list_empty(&ep->receivers.threads) &&
-		   ipc_can_hand_off(container_of(ep->receivers.threads.next,
-						 struct thread, wait_node))))
-		return ipc_call_fast(cur, ep, e->badge, info, w0, w1, w2, w3);
-	return ipc_call_general(cur, ep, e->badge, info, w0, w1, w2, w3);
+	return ipc_call_slow(thread_current(), to_endpoint(e->obj), e->badge, info, w);
 }
 
 /* ---- Receiving and replying ------------------------------------------- */
@@ -464,10 +394,11 @@ static mt_status_t receive_deadline(struct thread *cur, uint64_t flags, mt_time_
 	return copy_from_user(deadline, cur->ipc.buffer, sizeof(*deadline));
 }
 
-/* A fast replier resumed by the scheduler: a call delivered the slow way,
- * or an interruption.  Out of line, as for ipc_call_resumed. */
+/* A fast replier (ipc_fast.S) resumed by the scheduler: a call delivered
+ * the slow way, or an interruption.  It holds a wait reference to the
+ * endpoint, like every waiting receiver. */
 mt_status_t ipc_receive_resumed(void);
-__attribute__((noinline)) mt_status_t ipc_receive_resumed(void)
+mt_status_t ipc_receive_resumed(void)
 {
 	struct thread *cur = thread_current();
 	struct endpoint *ep = cur->ipc.wait_ep;
@@ -480,38 +411,22 @@ __attribute__((noinline)) mt_status_t ipc_receive_resumed(void)
 	return r;
 }
 
-/* Fast reply-and-wait: a register-only reply to a caller blocked on it
- * and no call queued.  The reply goes into the caller's registers, the CPU
- * straight back to its user mode, and we wait for the next call (holding a
- * reference to the endpoint, like every waiting receiver). */
-static inline __attribute__((always_inline)) mt_status_t
-ipc_reply_wait_fast(struct thread *cur, struct thread *caller, struct endpoint *ep,
-		    uint64_t info, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
-{
-	arch_irq_disable();
-	arch_ipc_set_regs4(&caller->arch, 0, info, w0, w1, w2, w3);
-	caller->ipc.state = IPC_IDLE;
-	caller->ipc.served_by = NULL;
-	timer_disarm(caller);
-	cur->ipc.reply_to = NULL;
-	cur->sc = cur->passive ? NULL : &cur->own_sc;   /* we block: no resched */
-	ep->obj.refcount++;
-	cur->ipc.wait_ep = ep;
-	cur->state = THREAD_BLOCKED;
-	list_add_tail(&ep->receivers.threads, &cur->wait_node);
-	ipc_handoff(cur, caller);
-	return ipc_receive_resumed();
-}
-
-static __attribute__((noinline)) mt_status_t
-ipc_reply_wait_general(struct thread *cur, struct endpoint *ep, uint64_t info,
-		       uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+/* sys_ipc_reply_wait is in ipc_fast.S (the register-only reply to a
+ * waiting caller); everything else comes here. */
+mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
+			     uint64_t w1, uint64_t w2, uint64_t w3);
+mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
+			     uint64_t w1, uint64_t w2, uint64_t w3)
 {
 	const uint64_t w[MT_IPC_WORDS] = { w0, w1, w2, w3 };
+	struct thread *cur = thread_current();
+	struct endpoint *ep;
 	mt_time_t deadline;
 	irqstate_t s;
-	mt_status_t r = receive_deadline(cur, info, &deadline);
+	mt_status_t r = endpoint_get(endpoint, &ep);
 
+	if (r == MT_OK)
+		r = receive_deadline(cur, info, &deadline);
 	if (r == MT_OK && cur->ipc.reply_to)
 		r = ipc_reply_common(cur, info, w);
 	if (r != MT_OK && r != MT_ERR_PEER_CLOSED)
@@ -520,26 +435,6 @@ ipc_reply_wait_general(struct thread *cur, struct endpoint *ep, uint64_t info,
 	r = ipc_receive(cur, ep, deadline);
 	arch_irq_restore(s);
 	return r;
-}
-
-/* sys_ipc_reply_wait is ipc_fast.S (the register-only reply to a waiting
- * caller); everything else comes here. */
-mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
-			     uint64_t w1, uint64_t w2, uint64_t w3);
-mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
-			     uint64_t w1, uint64_t w2, uint64_t w3)
-{
-	struct thread *cur = thread_current(), *caller = cur->ipc.reply_to;
-	struct endpoint *ep;
-	mt_status_t r = endpoint_get(endpoint, &ep);
-
-	if (r != MT_OK)
-		return r;
-	if (likely(ipc_fast && !(info >> 32) && caller && caller != IPC_CALLER_GONE &&
-		   caller->state == THREAD_BLOCKED && caller->ipc.state == IPC_WAIT_REPLY &&
-		   list_empty(&ep->senders.threads) && ipc_can_hand_off(caller)))
-		return ipc_reply_wait_fast(cur, caller, ep, info, w0, w1, w2, w3);
-	return ipc_reply_wait_general(cur, ep, info, w0, w1, w2, w3);
 }
 
 mt_status_t sys_ipc_recv(mt_handle_t endpoint, uint64_t flags)

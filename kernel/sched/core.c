@@ -115,22 +115,6 @@ void schedule(void)
 	reap_zombies();
 }
 
-void sched_switch_to(struct thread *next)
-{
-	struct percpu *cpu = percpu();
-	struct thread *prev = cpu->current;
-
-	if (prev->state == THREAD_RUNNING) {
-		prev->state = THREAD_RUNNABLE;
-		if (has_context(prev))
-			policy->enqueue(prev);
-	}
-	next->state = THREAD_RUNNING;
-	cpu->current = next;
-	arch_context_switch(prev, next);
-	reap_zombies();
-}
-
 /* A new thread's first instructions in the kernel (isr.S trampoline). */
 void thread_first_run(void)
 {

@@ -9,8 +9,8 @@
  * (no kill, suspension or reschedule): for a call, a receiver blocked on
  * the endpoint; for a reply-and-wait, the caller blocked on its reply and
  * no call queued.  The message goes into the other thread's saved
- * registers and the CPU straight to its user mode (the same handoff as
- * ipc_handoff in endpoint.c).  The current thread's kernel context is
+ * registers and the CPU straight to its user mode (ipc_handoff below).
+ * The current thread's kernel context is
  * saved so that, if the scheduler resumes it instead of a fast reply, it
  * finishes in C (ipc_call_resumed, ipc_receive_resumed).
  *

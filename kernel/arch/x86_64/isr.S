@@ -175,30 +175,6 @@ syscall_slow:
 	jmp	user_return
 	.size syscall_entry, . - syscall_entry
 
-/*
- * void ipc_switch_to_user(uint64_t *save_rsp, struct trap_frame *next)
- * IPC fast paths: save the current thread's kernel context (as
- * arch_switch_stacks does) and finish the next thread's system call at
- * once, returning MT_OK with the registers in its frame: whatever kernel
- * frames it was blocked in are abandoned (they hold nothing; see
- * object/endpoint.c).  Interrupts are off and the caller has checked that
- * nothing is pending for next (kill, suspension, reschedule), so the
- * system-call exit skips those checks.
- */
-	.globl ipc_switch_to_user
-	.type ipc_switch_to_user, @function
-ipc_switch_to_user:
-	SAVE_KERNEL_CONTEXT
-	movq	TF_RBX(%rsp), %rbx
-	movq	TF_RBP(%rsp), %rbp
-	movq	TF_R12(%rsp), %r12
-	movq	TF_R13(%rsp), %r13
-	movq	TF_R14(%rsp), %r14
-	movq	TF_R15(%rsp), %r15
-	xor	%eax, %eax
-	jmp	syscall_return_now	/* the caller checked: nothing pending */
-	.size ipc_switch_to_user, . - ipc_switch_to_user
-
 /* Leave for user mode with the frame at rsp. */
 	.globl user_return
 	.type user_return, @function

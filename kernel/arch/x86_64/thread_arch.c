@@ -96,18 +96,3 @@ int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r)
 	t->arch.fs_base = r->fs_base;
 	return MT_OK;
 }
-
-/* IPC fast paths: the CPU goes from the current thread (already blocked)
- * straight to next's user mode, next's system call returning MT_OK with
- * the message its frame now holds.  Same bookkeeping as
- * arch_context_switch, without the scheduler. */
-void arch_ipc_switch(struct thread *prev, struct thread *next)
-{
-	arch_set_kernel_stack(next->kstack_top);
-	arch_ipc_switch_tls(&prev->arch, &next->arch);
-	if (next->proc != prev->proc)
-		arch_aspace_switch(&next->proc->aspace->arch);
-	next->state = THREAD_RUNNING;
-	arch_set_current_thread(next);
-	arch_ipc_resume_user(&prev->arch, &next->arch);
-}

@@ -116,11 +116,6 @@ void arch_context_switch(struct thread *prev, struct thread *next);
 void arch_thread_get_regs(struct thread *t, struct mt_thread_regs *r);
 int64_t arch_thread_set_regs(struct thread *t, const struct mt_thread_regs *r);
 
-/* IPC fast path: switch from prev (blocked) straight to next's user mode,
- * ending next's blocked system call with MT_OK and the registers its frame
- * holds.  Returns when prev is resumed (by either kind of switch). */
-void arch_ipc_switch(struct thread *prev, struct thread *next);
-
 /* Free a stack from arch_kstack_alloc. */
 void arch_kstack_free(vaddr_t top, size_t size);
 

@@ -64,11 +64,6 @@ static inline struct sched_context *sched_context_of(struct thread *t)
  * it has none left it stops running at the next scheduling point. */
 void sched_context_lost(struct thread *t);
 
-/* Switch straight to `next` (blocked until now, not queued) without asking
- * the policy: IPC hands the CPU from caller to receiver and back.  The
- * current thread must already be in its next state. */
-void sched_switch_to(struct thread *next);
-
 /* Queue a dead thread for freeing once another thread runs. */
 void sched_add_zombie(struct thread *t);
 

@@ -43,35 +43,17 @@ static inline void arch_cpu_relax(void)
 /* A message arrives in a thread's user registers as it returns from the
  * system call it is blocked in (both exits restore these from the frame):
  * rdi = badge, rsi = info, rdx, r10, r8, r9 = words. */
-static inline void arch_ipc_set_regs4(struct arch_thread *a, uint64_t badge,
-				      uint64_t info, uint64_t w0, uint64_t w1,
-				      uint64_t w2, uint64_t w3)
+static inline void arch_ipc_set_regs(struct arch_thread *a, uint64_t badge,
+				     uint64_t info, const uint64_t w[4])
 {
 	struct trap_frame *tf = a->user_frame;
 
 	tf->rdi = badge;
 	tf->rsi = info;
-	tf->rdx = w0;
-	tf->r10 = w1;
-	tf->r8 = w2;
-	tf->r9 = w3;
-}
-
-static inline void arch_ipc_set_regs(struct arch_thread *a, uint64_t badge,
-				     uint64_t info, const uint64_t w[4])
-{
-	arch_ipc_set_regs4(a, badge, info, w[0], w[1], w[2], w[3]);
-}
-
-/* The pieces of an IPC handoff (see arch_ipc_switch in thread_arch.c for
- * the out-of-line version): the next thread's kernel stack for traps and
- * system calls, its thread pointer, the current-thread slot, and finally
- * ipc_switch_to_user (isr.S), which saves prev's kernel context and ends
- * next's system call with MT_OK. */
-static inline void arch_ipc_switch_tls(struct arch_thread *prev, struct arch_thread *next)
-{
-	if (next->fs_base != prev->fs_base)
-		wrmsr(MSR_FS_BASE, next->fs_base);
+	tf->rdx = w[0];
+	tf->r10 = w[1];
+	tf->r8 = w[2];
+	tf->r9 = w[3];
 }
 
 /* Is a reschedule due on this CPU (percpu.need_resched)? */
@@ -80,18 +62,6 @@ static inline bool arch_need_resched(void)
 	uint8_t v;
 	__asm__ volatile("movb %%gs:32, %0" : "=r"(v));
 	return v != 0;
-}
-
-static inline void arch_set_current_thread(struct thread *t)
-{
-	__asm__ volatile("movq %0, %%gs:24" :: "r"(t) : "memory");
-}
-
-void ipc_switch_to_user(uint64_t *save_rsp, struct trap_frame *next);
-
-static inline void arch_ipc_resume_user(struct arch_thread *prev, struct arch_thread *next)
-{
-	ipc_switch_to_user(&prev->kernel_rsp, next->user_frame);
 }
 
 /* Load a user address space's page tables unless they are loaded. */
