@@ -11,6 +11,7 @@
  */
 #include <arch/percpu.h>
 #include <arch/segments.h>
+#include <generated/asm_offsets.h>
 #include <mantra/errors.h>
 #include <mantra/syscall_numbers.h>
 
@@ -142,7 +143,7 @@ syscall_entry:
 syscall_return:				/* rax = result, rsp = frame */
 	cli
 	movq	%gs:PCPU_CURRENT, %rcx
-	testl	$THREAD_FLAGS_USER_WORK, THREAD_FLAGS_OFFSET(%rcx)
+	testl	$THREAD_STOP_FLAGS, T_FLAGS(%rcx)
 	jnz	syscall_slow
 	cmpb	$0, %gs:PCPU_NEED_RESCHED
 	jne	syscall_slow

@@ -10,11 +10,6 @@
 #include <kernel/vm.h>
 #include <mantra/errors.h>
 
-_Static_assert(__builtin_offsetof(struct thread, flags) == THREAD_FLAGS_OFFSET,
-	       "isr.S reads thread->flags");
-_Static_assert((THREAD_KILL | THREAD_SUSPEND) == THREAD_FLAGS_USER_WORK,
-	       "isr.S tests these flags");
-
 extern void thread_trampoline(void);
 void arch_switch_stacks(uint64_t *save_rsp, uint64_t next_rsp);
 

@@ -13,12 +13,6 @@
 #define PCPU_CURRENT      24
 #define PCPU_NEED_RESCHED 32
 
-/* Offset of struct thread.flags and the flags that divert a system call's
- * return to the slow path (THREAD_KILL | THREAD_SUSPEND); both checked
- * against kernel/thread.h by static asserts in thread_arch.c. */
-#define THREAD_FLAGS_OFFSET 92
-#define THREAD_FLAGS_USER_WORK 3
-
 #ifndef __ASSEMBLY__
 #include <kernel/types.h>
 
