@@ -152,30 +152,9 @@ void handle_in_flight_drop(struct handle_in_flight *in, uint32_t n)
 
 /* ---- System calls ------------------------------------------------------ */
 
-mt_status_t sys_handle_badge(mt_handle_t handle, uint64_t badge, uintptr_t out)
+mt_status_t handle_install_to_user(struct handle_table *t, struct object *obj,
+				   mt_rights_t rights, uint64_t badge, uintptr_t uout)
 {
-	struct handle_table *t = &process_current()->handles;
-	struct handle_entry *e;
-	mt_handle_t h;
-	mt_status_t r = handle_get(handle, 0, MT_RIGHT_DUPLICATE, &e);
-
-	if (r != MT_OK)
-		return r;
-	if (!badge || e->badge)
-		return MT_ERR_INVALID_ARGS;
-	if (!user_range_ok(out, sizeof(h)))
-		return MT_ERR_BAD_ADDRESS;
-	r = handle_install_badged(t, e->obj, e->rights, badge, &h);
-	if (r == MT_OK && (r = copy_to_user(out, &h, sizeof(h))) != MT_OK)
-		handle_remove(t, h);
-	return r;
-}
-
-/* Install obj (rights, badge) in the caller's table; copy the value out. */
-static mt_status_t handle_give_user_badged(struct object *obj, mt_rights_t rights,
-					   uint64_t badge, uintptr_t uout)
-{
-	struct handle_table *t = &process_current()->handles;
 	mt_handle_t h;
 	mt_status_t r;
 
@@ -189,7 +168,20 @@ static mt_status_t handle_give_user_badged(struct object *obj, mt_rights_t right
 
 mt_status_t handle_give_user(struct object *obj, mt_rights_t rights, uintptr_t uout)
 {
-	return handle_give_user_badged(obj, rights, 0, uout);
+	return handle_install_to_user(&process_current()->handles, obj, rights, 0, uout);
+}
+
+mt_status_t sys_handle_badge(mt_handle_t handle, uint64_t badge, uintptr_t out)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(handle, 0, MT_RIGHT_DUPLICATE, &e);
+
+	if (r != MT_OK)
+		return r;
+	if (!badge || e->badge)
+		return MT_ERR_INVALID_ARGS;
+	return handle_install_to_user(&process_current()->handles, e->obj, e->rights,
+				      badge, out);
 }
 
 mt_status_t sys_handle_close(mt_handle_t handle)
@@ -212,7 +204,8 @@ mt_status_t sys_handle_duplicate(mt_handle_t handle, mt_rights_t rights, uintptr
 	rights = derived_rights(e->rights, rights);
 	if (rights & ~e->rights)
 		return MT_ERR_INVALID_ARGS;     /* can only reduce */
-	return handle_give_user_badged(e->obj, rights, e->badge, out);
+	return handle_install_to_user(&process_current()->handles, e->obj, rights,
+				      e->badge, out);
 }
 
 /* Replace in place: the slot keeps the object and gets the new rights and

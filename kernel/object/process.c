@@ -199,25 +199,15 @@ mt_status_t sys_process_give_handle(mt_handle_t process, mt_handle_t handle,
 	struct handle_table *mine = &process_current()->handles;
 	struct handle_entry *e;
 	struct process *p;
-	mt_handle_t theirs;
 	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
 
 	if (r == MT_OK)
 		r = handle_lookup(mine, handle, 0, MT_RIGHT_TRANSFER, &e);
-	if (r != MT_OK)
-		return r;
-	if (!user_range_ok(out, sizeof(theirs)))
-		return MT_ERR_BAD_ADDRESS;
-	r = handle_install(&p->handles, e->obj, e->rights, &theirs);
-	if (r != MT_OK)
-		return r;
-	r = copy_to_user(out, &theirs, sizeof(theirs));
-	if (r != MT_OK) {
-		handle_remove(&p->handles, theirs);
-		return r;
-	}
-	handle_remove(mine, handle);
-	return MT_OK;
+	if (r == MT_OK)      /* rights and badge travel with the handle */
+		r = handle_install_to_user(&p->handles, e->obj, e->rights, e->badge, out);
+	if (r == MT_OK)
+		handle_remove(mine, handle);
+	return r;
 }
 
 mt_status_t sys_task_kill(mt_handle_t task)

@@ -179,6 +179,21 @@ GT_TEST(ipc, badge_identifies_client)
 	ipc_local_stop(ep, th);
 }
 
+GT_TEST(ipc, badge_survives_give_handle)
+{
+	/* A badged handle moved with mt_process_give_handle keeps its badge:
+	 * passing it on must not turn it into an unbadged one. */
+	mt_handle_t th, ep = ipc_local_server(&th), a, moved;
+	struct mt_ipc_msg in = mt_ipc_msg_make(GT_SRV_BADGE, 0, 0, 0), out;
+
+	GT_OK(mt_handle_badge(ep, 0xbeef, &a));
+	GT_OK(mt_process_give_handle(gt_self(), a, &moved));
+	GT_OK(mt_call(moved, &in, &out));
+	GT_CHECK_EQ(out.w[0], 0xbeef);
+	mt_handle_drop(moved);
+	ipc_local_stop(ep, th);
+}
+
 GT_TEST(ipc, badge_rules)
 {
 	mt_handle_t ep, a, b, weak;

@@ -68,9 +68,14 @@ static inline mt_status_t handle_get(mt_handle_t h, uint32_t type,
 	return handle_lookup(&process_current()->handles, h, type, rights, out);
 }
 
-/* Install obj in the calling process's table and copy the handle value to
- * user memory at uout; on a bad pointer the handle is removed again and
+/* Install obj (rights, badge) in table t and copy the handle value to user
+ * memory at uout; on a bad pointer the handle is removed again and
  * MT_ERR_BAD_ADDRESS returned. */
+mt_status_t handle_install_to_user(struct handle_table *t, struct object *obj,
+				   mt_rights_t rights, uint64_t badge,
+				   uintptr_t uout) __must_check;
+
+/* handle_install_to_user into the caller's own table, without a badge. */
 mt_status_t handle_give_user(struct object *obj, mt_rights_t rights,
 			     uintptr_t uout) __must_check;
 
