@@ -126,6 +126,12 @@ CASES = [
     dict(name="guest_suite", config="loglevel=info init=bin/testinit",
          expect=[r"guest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
+    # The whole suite again with the IPC fast path off (`ipc=slow`): the
+    # general path alone must give the same results.  Its lines are not
+    # counted again; the case passes when every guest test did.
+    dict(name="guest_suite_ipc_slow", config="loglevel=info init=bin/testinit ipc=slow",
+         expect=[r"ipc: fast path off", r"guest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
     panic_case("page_fault", "page_fault",
                r"page fault at 0xdead0000: not-present page on write",
                "crashtest_page_fault"),
