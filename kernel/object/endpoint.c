@@ -437,7 +437,9 @@ mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
 	return r;
 }
 
-mt_status_t sys_ipc_recv(mt_handle_t endpoint, uint64_t flags)
+/* sys_ipc_recv is in ipc_fast.S: it completes the frame, then comes here. */
+mt_status_t ipc_recv_c(mt_handle_t endpoint, uint64_t flags);
+mt_status_t ipc_recv_c(mt_handle_t endpoint, uint64_t flags)
 {
 	struct thread *cur = thread_current();
 	struct endpoint *ep;

@@ -16,10 +16,13 @@
  *
  * Entered by `call` from syscall_entry with interrupts on; arguments as in
  * C (rdi handle, rsi info, rdx, rcx, r8, r9 words); the trap frame lies
- * above the return address.  Until the commit point only caller-saved
+ * above the return address.  Every IPC entry first stores the caller's
+ * callee-saved registers into the frame, from which a handoff resumes a
+ * thread blocked in IPC.  Until the commit point only caller-saved
  * registers change, and rdi is reloaded from the frame before falling
  * back to C; after it the callee-saved registers, already saved, are free.
  */
+#include <arch/asm_frame.h>
 #include <arch/percpu.h>
 #include <arch/segments.h>
 #include <generated/asm_offsets.h>
@@ -90,6 +93,7 @@
 	.globl sys_ipc_call
 	.type sys_ipc_call, @function
 sys_ipc_call:
+	SAVE_CALLEE_SAVED FRAME                 /* for a handoff back to us */
 	movq	%rsi, %rax
 	shrq	$32, %rax
 	jnz	ipc_call_c
@@ -145,6 +149,7 @@ ipc_call_resume:
 	.globl sys_ipc_reply_wait
 	.type sys_ipc_reply_wait, @function
 sys_ipc_reply_wait:
+	SAVE_CALLEE_SAVED FRAME
 	movq	%rsi, %rax
 	shrq	$32, %rax
 	jnz	ipc_reply_wait_c
@@ -199,6 +204,16 @@ sys_ipc_reply_wait:
 	movq	FRAME + TF_RDI(%rsp), %rdi
 	jmp	ipc_reply_wait_c
 	.size sys_ipc_reply_wait, . - sys_ipc_reply_wait
+
+/* mt_status_t sys_ipc_recv(handle, flags): a thread waiting in receive
+ * can be handed a call by sys_ipc_call, which resumes it from its frame:
+ * complete the frame, then the C version. */
+	.globl sys_ipc_recv
+	.type sys_ipc_recv, @function
+sys_ipc_recv:
+	SAVE_CALLEE_SAVED FRAME
+	jmp	ipc_recv_c
+	.size sys_ipc_recv, . - sys_ipc_recv
 
 ipc_reply_wait_resume:
 	subq	$8, %rsp

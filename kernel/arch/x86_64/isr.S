@@ -10,6 +10,7 @@
  * pending kills, suspensions and reschedules (thread_user_return).
  */
 #include <arch/percpu.h>
+#include <arch/asm_frame.h>
 #include <arch/segments.h>
 #include <generated/asm_offsets.h>
 #include <mantra/errors.h>
@@ -95,9 +96,9 @@ trap_common:
  * TF/AC/NT cleared by MSR_FMASK.
  *
  * Fast path: switch to the thread's kernel stack, lay out a struct
- * trap_frame but fill in only what a restart, an IPC resumption or the
- * slow path needs (the hardware-like part, the system-call number in the
- * error-code slot, the six argument registers and the callee-saved ones),
+ * trap_frame but fill in only what a restart or the slow path needs (the
+ * hardware-like part, the system-call number in the error-code slot and
+ * the six argument registers; the IPC entries add the callee-saved ones),
  * call the handler straight from the entry
  * table with the user's argument registers (r10 moved to rcx: SysV), and if
  * nothing is pending return with SYSRET.  The callee-saved registers still
@@ -128,12 +129,6 @@ syscall_entry:
 	movq	%r10, TF_R10(%rsp)
 	movq	%r8, TF_R8(%rsp)
 	movq	%r9, TF_R9(%rsp)
-	movq	%rbx, TF_RBX(%rsp)	/* callee-saved: for IPC resumption */
-	movq	%rbp, TF_RBP(%rsp)
-	movq	%r12, TF_R12(%rsp)
-	movq	%r13, TF_R13(%rsp)
-	movq	%r14, TF_R14(%rsp)
-	movq	%r15, TF_R15(%rsp)
 	sti
 	cmpq	$MT_SYS_COUNT, %rax
 	jae	1f
@@ -167,6 +162,7 @@ syscall_return_now:			/* nothing pending: checked */
 
 syscall_slow:
 	movq	%rax, TF_RAX(%rsp)
+	SAVE_CALLEE_SAVED 0		/* still the user's: C preserved them */
 	movq	TF_RIP(%rsp), %rcx	/* what SYSRET would have left in them */
 	movq	%rcx, TF_RCX(%rsp)
 	movq	TF_RFLAGS(%rsp), %r11
