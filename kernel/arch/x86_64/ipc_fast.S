@@ -78,12 +78,7 @@
 	.macro SAVE_FOR_SCHEDULER resume
 	cli
 	pushq	$\resume
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_KERNEL_CONTEXT
 	movq	%rsp, T_KRSP(%r10)
 	.endm
 

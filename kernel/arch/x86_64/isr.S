@@ -37,19 +37,6 @@
 	push	%r15
 	.endm
 
-/* Save a thread's kernel context for arch_switch_stacks (callee-saved
- * registers on its stack, rsp into *rdi) and move to the stack in rsi. */
-	.macro SAVE_KERNEL_CONTEXT
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, (%rdi)
-	mov	%rsi, %rsp
-	.endm
-
 	.macro POP_GPRS
 	pop	%r15
 	pop	%r14
@@ -192,7 +179,9 @@ user_return:
 	.globl arch_switch_stacks
 	.type arch_switch_stacks, @function
 arch_switch_stacks:
-	SAVE_KERNEL_CONTEXT
+	PUSH_KERNEL_CONTEXT
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13

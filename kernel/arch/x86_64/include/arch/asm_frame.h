@@ -17,4 +17,15 @@
 	movq	%r15, \off + TF_R15(%rsp)
 	.endm
 
+/* Push a thread's kernel context in the layout arch_switch_stacks pops
+ * (isr.S): callee-saved registers, rbp first, r15 at the lowest address. */
+	.macro PUSH_KERNEL_CONTEXT
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	.endm
+
 #endif /* ARCH_ASM_FRAME_H */
