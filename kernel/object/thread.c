@@ -389,9 +389,10 @@ mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
 	s = arch_irq_save();
 	t->passive = priority == MT_PRIORITY_PASSIVE;
 	t->own_sc.priority = t->passive ? MT_PRIORITY_MIN : priority;
-	if (t->passive && t->sc == &t->own_sc && t->state == THREAD_BLOCKED)
-		t->sc = NULL;           /* waiting to serve: no time of its own */
-	else if (!t->passive && !t->sc)
+	/* A passive thread gives up its own context where IPC says so (its
+	 * next reply, or a receive without a deadline); one that stops being
+	 * passive gets it back now. */
+	if (!t->passive && !t->sc)
 		t->sc = &t->own_sc;
 	arch_irq_restore(s);
 	return MT_OK;

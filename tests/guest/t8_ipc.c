@@ -939,6 +939,34 @@ GT_TEST(ipc, last_read_handle_closed_wakes_receivers)
 	GT_CHECK_EQ(ipc_recv_status, MT_ERR_PEER_CLOSED);
 }
 
+/* Wait for a call on the endpoint arg with a 100 ms deadline. */
+static void ipc_timed_receiver(void *arg)
+{
+	struct mt_ipc_buffer *b = ipc_buf();
+	struct mt_ipc_msg out;
+
+	b->deadline = gt_deadline_ms(100);
+	ipc_recv_status = mt_recv((mt_handle_t)(uintptr_t)arg, MT_IPC_TIMEOUT, &out);
+	mt_ipc_buffer_free(b);
+}
+
+GT_TEST(ipc, passive_receiver_times_out)
+{
+	/* A deadline needs time to run on: a passive thread waiting with one
+	 * keeps its own context and times out instead of waiting for ever. */
+	mt_handle_t ep, th;
+
+	ipc_recv_status = 1;
+	GT_OK(mt_endpoint_create(&ep));
+	th = gt_thread_spawn(ipc_timed_receiver, (void *)(uintptr_t)ep, 0);
+	(void)mt_nanosleep(gt_deadline_ms(20));
+	GT_OK(mt_thread_set_priority(th, MT_PRIORITY_PASSIVE));
+	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
+	GT_CHECK_EQ(ipc_recv_status, MT_ERR_TIMED_OUT);
+	mt_handle_drop(th);
+	mt_handle_drop(ep);
+}
+
 GT_TEST(ipc, passive_receiver_can_be_suspended)
 {
 	/* A passive thread waiting in receive has no time of its own, yet a
