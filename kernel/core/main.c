@@ -57,6 +57,8 @@ static void apply_cmdline(void)
 		else
 			klog(LOG_WARN, "boot: unknown loglevel '%s' ignored\n", val);
 	}
+	if (cmdline_get("debug", val, sizeof(val)) && cmdline_list_has(val, "slab"))
+		kmem_set_debug(true);
 	klog(LOG_INFO, "boot: command line \"%s\"\n", cmdline_get_all());
 }
 

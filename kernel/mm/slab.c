@@ -76,6 +76,14 @@ _Static_assert(sizeof(struct slab) <= 128, "slab header grew unexpectedly");
  * kmalloc_init's reset). */
 static struct kmem_cache kmem_caches[KMEM_CACHE_MAX];
 static size_t kmem_nr_caches;
+
+/* Poisoning and the pmm cross-check of every free (kmem_set_debug). */
+static bool kmem_debug;
+
+void kmem_set_debug(bool on)
+{
+	kmem_debug = on;
+}
 static spinlock_t kmem_registry_lock = SPINLOCK_INIT("kmem_registry");
 static struct kmem_cache *kmalloc_caches[KMALLOC_CLASSES];
 
@@ -221,8 +229,9 @@ static struct slab *slab_new_locked(struct kmem_cache *c)
 	*s = (struct slab){ .magic = SLAB_MAGIC ^ (uintptr_t)s, .cache = c };
 	for (size_t i = c->per_slab; i < SLAB_MAX_OBJECTS; i++)
 		s->used[i / 64] |= 1ull << (i % 64);
-	__builtin_memset(slab_object(c, s, 0), KMEM_POISON,
-			 c->per_slab * c->stride);
+	if (kmem_debug)
+		__builtin_memset(slab_object(c, s, 0), KMEM_POISON,
+				 c->per_slab * c->stride);
 	c->nr_slabs++;
 	return s;
 }
@@ -295,7 +304,7 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 	spin_lock(&c->lock);
 	obj = kmem_cache_alloc_locked(c);
 	spin_unlock(&c->lock);
-	if (obj)
+	if (obj && kmem_debug)
 		kmem_check_poison(c, obj);
 	return obj;
 }
@@ -312,12 +321,14 @@ void *kmem_cache_zalloc(struct kmem_cache *c)
 /* ---- freeing ----------------------------------------------------------- */
 
 /* The slab whose header is at `base` if one is live there, else NULL.
- * Reads memory only after the pmm confirms the frame is allocated. */
+ * The direct map covers every frame, so reading the magic is always safe;
+ * a released slab's magic is zeroed, so only a live slab matches.  With
+ * debugging the pmm must also confirm the frame is allocated. */
 static struct slab *slab_at(uintptr_t base)
 {
 	struct slab *s = (struct slab *)base;
 
-	if (!pmm_page_is_allocated(virt_to_phys_direct(s)))
+	if (kmem_debug && !pmm_page_is_allocated(virt_to_phys_direct(s)))
 		return NULL;
 	return s->magic == (SLAB_MAGIC ^ base) ? s : NULL;
 }
@@ -382,7 +393,8 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	e = kmem_check_free_locked(c, obj, &s, &idx);
 	if (e == KMEM_FREE_OK) {
 		/* Poison before the slot becomes visible as free. */
-		__builtin_memset(obj, KMEM_POISON, c->stride);
+		if (kmem_debug)
+			__builtin_memset(obj, KMEM_POISON, c->stride);
 		slab_detach_locked(c, s);
 		s->used[idx / 64] &= ~(1ull << (idx % 64));
 		s->inuse--;

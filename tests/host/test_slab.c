@@ -16,6 +16,7 @@ static void setup(void)
 	struct pmm_range r[] = { { 2 * MiB, 60 * MiB } };
 
 	CHECK_EQ(fake_phys_init(r, 1), PMM_OK);
+	kmem_set_debug(true);
 	kmalloc_init();
 }
 
@@ -25,6 +26,7 @@ static void setup_small(size_t pages)
 	struct pmm_range r[] = { { 2 * MiB, pages * PG } };
 
 	CHECK_EQ(fake_phys_init(r, 1), PMM_OK);
+	kmem_set_debug(true);
 	kmalloc_init();
 }
 
@@ -455,6 +457,7 @@ TEST(slab, kmalloc_init_twice_forgets_caches)
 
 	setup();
 	CHECK(kmem_cache_create("extra", 32, 8) != NULL);
+	kmem_set_debug(true);
 	kmalloc_init();
 	kmem_cache_for_each(find_cb, &f);
 	CHECK_EQ(f.count, NCLASSES);

@@ -91,7 +91,7 @@ CASES = [
                  r"init: init ended: state 2, exit code 0"],
          forbid=[NO_PANIC, r" W ", r" E "],
          exit=EXIT_TESTS_PASSED, timeout=30),
-    dict(name="selftest", config="loglevel=info selftest=all",
+    dict(name="selftest", config="loglevel=info selftest=all debug=slab",
          expect=[r"selftest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True),
     dict(name="boot_without_config", config=False,
@@ -123,7 +123,7 @@ CASES = [
          forbid=[NO_PANIC], stop_on=BOOTED),
     # The in-guest suite (tests/guest/, bin/testinit) as init: every test
     # in its own process; the kernel powers off when init exits.
-    dict(name="guest_suite", config="loglevel=info init=bin/testinit",
+    dict(name="guest_suite", config="loglevel=info init=bin/testinit debug=slab",
          expect=[r"guest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
     # The whole suite again with the IPC fast path off (`ipc=slow`): the

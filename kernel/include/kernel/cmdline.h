@@ -5,6 +5,8 @@
  *   selftest=all|GROUP[,GROUP...]    run the in-kernel tests, then exit
  *   crashtest=NAME                   deliberately crash (panic tests)
  *   init=NAME                        first process from the boot archive
+ *   ipc=fast|slow                    IPC fast path on (default) or off
+ *   debug=slab[,...]                 debugging aids: slab poisoning
  * Words starting "mantraboot." are the loader's and ignored here.
  */
 #ifndef KERNEL_CMDLINE_H

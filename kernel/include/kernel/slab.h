@@ -4,12 +4,17 @@
  *
  * A slab is 1..SLAB_MAX_PAGES contiguous frames from the pmm, aligned to its
  * own size, reached through the direct map.  Its header sits at the start;
- * objects follow.  Freed objects are filled with KMEM_POISON; the first
- * bytes are checked when the object is handed out again, so a write after
- * free is caught (panic) rather than silently corrupting the next user.
+ * objects follow.
  *
  * Every free is checked: a pointer that is not a live object of the cache
  * (wrong cache, misaligned, not from a slab, already free) panics.
+ *
+ * Debugging (kmem_set_debug; the boot option debug=slab, which the test
+ * suites use): freed objects are filled with KMEM_POISON and the first
+ * bytes are checked when the object is handed out again, so a write after
+ * free is caught (panic) rather than silently corrupting the next user;
+ * and the pmm confirms every slab a free names.  Off by default: it costs
+ * a pass over every object freed.
  *
  * Lock order: a cache lock, then the pmm lock.  Caches are never destroyed.
  */
@@ -86,6 +91,10 @@ void kmem_cache_for_each(void (*fn)(const struct kmem_cache_info *info,
  * re-initialised the pmm.  Panics if the size classes cannot be created.
  */
 void kmalloc_init(void);
+
+/* Turn slab debugging on or off; only before kmalloc_init (objects freed
+ * without poison would fail the check when handed out again). */
+void kmem_set_debug(bool on);
 
 /* `size` bytes, 16-byte aligned, or NULL on exhaustion.  kmalloc(0)
  * returns NULL (a zero-size request is never a valid heap object). */
