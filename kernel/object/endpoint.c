@@ -26,15 +26,18 @@
 #define INFO_CONTENT    (0x1fffULL << 32 | 0xfULL << 48)   /* len, nhandles */
 #define INFO_KNOWN      (0xffffffffULL | INFO_CONTENT | MT_IPC_FLAGS)
 
-bool ipc_fast = true;                   /* also read by ipc_fast.S */
+/* ipc_fast.S takes a message whose info word is below this: 2^32 (a
+ * label only: no data, handles or flags) with the fast path on, 0 (none)
+ * with it off. */
+uint64_t ipc_fast_info_limit = 1ULL << 32;
 
 void ipc_init(const char *mode)
 {
 	if (mode && strcmp(mode, "slow") == 0)
-		ipc_fast = false;
+		ipc_fast_info_limit = 0;
 	else if (mode && strcmp(mode, "fast") != 0)
 		klog(LOG_WARN, "ipc: unknown mode '%s', using fast\n", mode);
-	klog(LOG_INFO, "ipc: fast path %s\n", ipc_fast ? "on" : "off");
+	klog(LOG_INFO, "ipc: fast path %s\n", ipc_fast_info_limit ? "on" : "off");
 }
 
 static struct endpoint *to_endpoint(struct object *obj)

@@ -106,6 +106,7 @@ void schedule(void)
 	next = policy->pick_next();
 	if (!next)
 		next = cpu->idle;
+	assert(next->sc);               /* ipc_fast.S donates it as it is */
 	next->state = THREAD_RUNNING;
 	if (next == prev)
 		return;

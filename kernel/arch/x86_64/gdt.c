@@ -8,18 +8,10 @@
 #include <arch/percpu.h>
 #include <arch/x86.h>
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS layout (SDM figure 8-11)");
+_Static_assert(__builtin_offsetof(struct tss, rsp) == TSS_RSP0, "ipc_fast.S");
 
-static struct tss tss;
+struct tss tss;
 static uint64_t gdt[7];
 
 struct descriptor_pointer {
@@ -76,6 +68,3 @@ void tss_set_ist(int ist, vaddr_t top)
 	tss.ist[ist - 1] = top;
 }
 
-/* Interrupts and exceptions from user mode switch to rsp0 (SDM 6.14.2);
- * SYSCALL uses the per-CPU copy (arch_set_kernel_stack). */
-uint64_t *tss_rsp0 = &tss.rsp[0];

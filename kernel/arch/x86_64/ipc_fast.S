@@ -8,11 +8,12 @@
  * the fast path is on, and the other side is waiting with nothing pending
  * (no kill, suspension or reschedule): for a call, a receiver blocked on
  * the endpoint; for a reply-and-wait, the caller blocked on its reply and
- * no call queued.  The message goes into the other thread's saved
- * registers and the CPU straight to its user mode (ipc_handoff below).
- * The current thread's kernel context is
- * saved so that, if the scheduler resumes it instead of a fast reply, it
- * finishes in C (ipc_call_resumed, ipc_receive_resumed).
+ * no call queued.  The message stays in the argument registers, which
+ * are the other thread's result registers, and the CPU goes straight to
+ * its user mode (ipc_handoff below).  The current thread's kernel context
+ * is set up so that, if the scheduler resumes it instead of a fast reply,
+ * it finishes in C (ipc_call_resumed, ipc_receive_resumed) and leaves
+ * through its trap frame as any system call does.
  *
  * Entered by `call` from syscall_entry with interrupts on; arguments as in
  * C (rdi handle, rsi info, rdx, rcx, r8, r9 words); the trap frame lies
@@ -32,19 +33,19 @@
 
 /* Look up handle rdi with `right` (a bit) and type ENDPOINT; rax = the
  * endpoint, r11 = its handle entry, r10 = the current thread.  Jumps to
- * `fail` (rdi intact) otherwise. */
+ * `fail` (rdi intact) otherwise.  Leaner than handle_get by the handle
+ * table's invariants (kernel/object/handle.c): generations are 1..0x7fff,
+ * so a value with bit 31 set never matches; slot 0 is never used and
+ * keeps rights 0, as does every free slot, so a slot with the right holds
+ * an object; and a process's table goes only with its last thread, so a
+ * running thread's is there. */
 	.macro ENDPOINT_LOOKUP right, fail
 	movq	%gs:PCPU_CURRENT, %r10
-	testl	%edi, %edi
-	js	\fail
 	movzwl	%di, %eax
-	leal	-1(%rax), %r11d
-	cmpl	$(HANDLES_MAX - 2), %r11d
+	cmpl	$(HANDLES_MAX - 1), %eax
 	ja	\fail
 	movq	T_PROC(%r10), %r11
 	movq	P_SLOTS(%r11), %r11
-	testq	%r11, %r11
-	jz	\fail
 	leaq	(%rax, %rax, 2), %rax
 	leaq	(%r11, %rax, 8), %r11
 	movl	%edi, %eax
@@ -54,8 +55,6 @@
 	testb	$\right, HE_RIGHTS(%r11)
 	jz	\fail
 	movq	HE_OBJ(%r11), %rax
-	testq	%rax, %rax
-	jz	\fail
 	cmpl	$OBJ_ENDPOINT, OBJ_TYPE(%rax)
 	jne	\fail
 	.endm
@@ -73,13 +72,26 @@
 .Lunlinked\@:
 	.endm
 
-/* Commit: save the current thread's (r10) kernel context so that the
- * scheduler resumes it at \resume; interrupts off. */
+/* Commit: interrupts off, and a kernel context for the current thread
+ * (r10) that the scheduler resumes at \resume.  Only the return address
+ * matters: the registers arch_switch_stacks pops are the user's, already
+ * in the frame, and \resume reloads them (RESUMED).  Clobbers r12. */
 	.macro SAVE_FOR_SCHEDULER resume
 	cli
-	pushq	$\resume
-	PUSH_KERNEL_CONTEXT
-	movq	%rsp, T_KRSP(%r10)
+	movq	$\resume, -8(%rsp)
+	leaq	-KERNEL_CONTEXT_SIZE(%rsp), %r12
+	movq	%r12, T_KRSP(%r10)
+	.endm
+
+/* Resumed by the scheduler at a SAVE_FOR_SCHEDULER point: run \fn (C),
+ * reload the callee-saved registers and return to syscall_entry, which
+ * leaves through the frame with rax = the result. */
+	.macro RESUMED fn
+	subq	$8, %rsp
+	call	\fn
+	addq	$8, %rsp
+	LOAD_CALLEE_SAVED FRAME
+	ret
 	.endm
 
 	.text
@@ -89,11 +101,8 @@
 	.type sys_ipc_call, @function
 sys_ipc_call:
 	SAVE_CALLEE_SAVED FRAME                 /* for a handoff back to us */
-	movq	%rsi, %rax
-	shrq	$32, %rax
-	jnz	ipc_call_c
-	cmpb	$0, ipc_fast(%rip)
-	je	ipc_call_c
+	cmpq	ipc_fast_info_limit(%rip), %rsi
+	jae	ipc_call_c
 	ENDPOINT_LOOKUP RIGHT_WRITE, ipc_call_c
 	movq	HE_BADGE(%r11), %r11            /* r11 = badge */
 	leaq	EP_RECEIVERS(%rax), %rdi
@@ -105,28 +114,26 @@ sys_ipc_call:
 	cmpb	$0, %gs:PCPU_NEED_RESCHED
 	jne	.Lcall_fallback
 	SAVE_FOR_SCHEDULER ipc_call_resume
+	movq	%r10, %rbp                      /* rbp = us */
 	leaq	-T_WAIT(%rdi), %rbx             /* rbx = the receiver */
-	LIST_UNLINK %rdi
+	movq	(%rdi), %r14                    /* unlink: it is the first */
+	leaq	EP_RECEIVERS(%rax), %r15
+	movq	%r14, (%r15)
+	movq	%r15, 8(%r14)
+	movq	%rdi, (%rdi)
+	movq	%rdi, 8(%rdi)
 	leaq	T_TIMER(%rbx), %r12
 	LIST_UNLINK %r12
-	movq	T_UFRAME(%rbx), %r12            /* the message */
-	movq	%r11, TF_RDI(%r12)
-	movq	%rsi, TF_RSI(%r12)
-	movq	%rdx, TF_RDX(%r12)
-	movq	%rcx, TF_R10(%r12)
-	movq	%r8, TF_R8(%r12)
-	movq	%r9, TF_R9(%r12)
-	movq	%r10, T_IPC_REPLY_TO(%rbx)
-	movq	T_SC(%r10), %r13                /* donate our context */
-	leaq	T_OWNSC(%r10), %r14
-	testq	%r13, %r13
-	cmovzq	%r14, %r13
-	movq	%r13, T_SC(%rbx)
+	movq	%rbp, T_IPC_REPLY_TO(%rbx)
+	movq	T_SC(%rbp), %r13                /* donate our context (a */
+	movq	%r13, T_SC(%rbx)                /* running thread has one) */
 	decl	OBJ_REFCOUNT(%rax)              /* the receiver's wait reference */
-	movq	%rbx, T_IPC_SERVED_BY(%r10)
-	movl	$IPC_WAIT_REPLY_V, T_IPC_STATE(%r10)
-	movq	%rax, T_IPC_WAIT_EP(%r10)
-	movl	$THREAD_BLOCKED_V, T_STATE(%r10)
+	movq	%rbx, T_IPC_SERVED_BY(%rbp)
+	movl	$IPC_WAIT_REPLY_V, T_IPC_STATE(%rbp)
+	movq	%rax, T_IPC_WAIT_EP(%rbp)
+	movl	$THREAD_BLOCKED_V, T_STATE(%rbp)
+	movq	%r11, %rdi                      /* the message: the badge, */
+	movq	%rcx, %r10                      /* w1 where user mode has it */
 	jmp	ipc_handoff
 .Lcall_fallback:
 	movq	FRAME + TF_RDI(%rsp), %rdi
@@ -135,27 +142,21 @@ sys_ipc_call:
 
 /* Resumed by the scheduler instead of a fast reply. */
 ipc_call_resume:
-	subq	$8, %rsp
-	call	ipc_call_resumed
-	addq	$8, %rsp
-	ret                                     /* to syscall_entry: rax = result */
+	RESUMED ipc_call_resumed
 
 /* mt_status_t sys_ipc_reply_wait(handle, info, w0, w1, w2, w3) */
 	.globl sys_ipc_reply_wait
 	.type sys_ipc_reply_wait, @function
 sys_ipc_reply_wait:
 	SAVE_CALLEE_SAVED FRAME
-	movq	%rsi, %rax
-	shrq	$32, %rax
-	jnz	ipc_reply_wait_c
-	cmpb	$0, ipc_fast(%rip)
-	je	ipc_reply_wait_c
+	cmpq	ipc_fast_info_limit(%rip), %rsi
+	jae	ipc_reply_wait_c
 	ENDPOINT_LOOKUP RIGHT_READ, ipc_reply_wait_c
 	movq	T_IPC_REPLY_TO(%r10), %r11      /* r11 = the caller */
 	cmpq	$1, %r11
 	jbe	ipc_reply_wait_c                /* none, or it gave up */
-	cmpl	$THREAD_BLOCKED_V, T_STATE(%r11)
-	jne	ipc_reply_wait_c
+	cmpl	$THREAD_BLOCKED_V, T_STATE(%r11)       /* not woken by */
+	jne	ipc_reply_wait_c                       /* a timeout yet */
 	cmpl	$IPC_WAIT_REPLY_V, T_IPC_STATE(%r11)
 	jne	ipc_reply_wait_c
 	testl	$THREAD_STOP_FLAGS, T_FLAGS(%r11)
@@ -166,34 +167,30 @@ sys_ipc_reply_wait:
 	cmpq	%rdi, (%rdi)
 	jne	.Lreply_fallback                /* a call is queued */
 	SAVE_FOR_SCHEDULER ipc_reply_wait_resume
+	movq	%r10, %rbp                      /* rbp = us */
 	movq	%r11, %rbx                      /* rbx = the caller */
-	movq	T_UFRAME(%rbx), %r12            /* the reply */
-	movq	$0, TF_RDI(%r12)
-	movq	%rsi, TF_RSI(%r12)
-	movq	%rdx, TF_RDX(%r12)
-	movq	%rcx, TF_R10(%r12)
-	movq	%r8, TF_R8(%r12)
-	movq	%r9, TF_R9(%r12)
 	movl	$IPC_IDLE_V, T_IPC_STATE(%rbx)
 	movq	$0, T_IPC_SERVED_BY(%rbx)
 	leaq	T_TIMER(%rbx), %r12
 	LIST_UNLINK %r12
-	movq	$0, T_IPC_REPLY_TO(%r10)
-	leaq	T_OWNSC(%r10), %r13             /* our own context back */
+	movq	$0, T_IPC_REPLY_TO(%rbp)
+	leaq	T_OWNSC(%rbp), %r13             /* our own context back */
 	xorl	%r14d, %r14d
-	cmpb	$0, T_PASSIVE(%r10)
+	cmpb	$0, T_PASSIVE(%rbp)
 	cmovneq	%r14, %r13
-	movq	%r13, T_SC(%r10)
+	movq	%r13, T_SC(%rbp)
 	incl	OBJ_REFCOUNT(%rax)              /* our wait reference */
-	movq	%rax, T_IPC_WAIT_EP(%r10)
-	movl	$THREAD_BLOCKED_V, T_STATE(%r10)
+	movq	%rax, T_IPC_WAIT_EP(%rbp)
+	movl	$THREAD_BLOCKED_V, T_STATE(%rbp)
 	leaq	EP_RECEIVERS(%rax), %r12        /* wait at the tail */
-	leaq	T_WAIT(%r10), %r13
+	leaq	T_WAIT(%rbp), %r13
 	movq	8(%r12), %r14
 	movq	%r12, (%r13)
 	movq	%r14, 8(%r13)
 	movq	%r13, (%r14)
 	movq	%r13, 8(%r12)
+	xorl	%edi, %edi                      /* the reply: no badge, */
+	movq	%rcx, %r10                      /* w1 where user mode has it */
 	jmp	ipc_handoff
 .Lreply_fallback:
 	movq	FRAME + TF_RDI(%rsp), %rdi
@@ -211,32 +208,31 @@ sys_ipc_recv:
 	.size sys_ipc_recv, . - sys_ipc_recv
 
 ipc_reply_wait_resume:
-	subq	$8, %rsp
-	call	ipc_receive_resumed
-	addq	$8, %rsp
-	ret
+	RESUMED ipc_receive_resumed
 
 /*
- * Hand the CPU from the current thread (r10, blocked, context saved) to
+ * Hand the CPU from the current thread (rbp, blocked, context saved) to
  * rbx: its kernel stack for traps and system calls, its thread pointer,
  * its address space, the current-thread slot; then finish its system call
- * with MT_OK and the registers in its frame.
+ * with MT_OK and the message in rdi, rsi, rdx, r10, r8 and r9, which this
+ * keeps (its frame's copies are stale, and unused: it leaves by SYSRET).
  */
 ipc_handoff:
 	movq	T_KSTACK(%rbx), %r12
-	movq	tss_rsp0(%rip), %r13
-	movq	%r12, (%r13)
+	movq	%r12, tss + TSS_RSP0(%rip)
 	movq	%r12, %gs:PCPU_KERNEL_RSP
 	movq	T_FS(%rbx), %rax
-	cmpq	T_FS(%r10), %rax
+	cmpq	T_FS(%rbp), %rax
 	je	.Lsame_tls
+	movq	%rdx, %r14
 	movl	$MSR_FS_BASE, %ecx
 	movq	%rax, %rdx
 	shrq	$32, %rdx
 	wrmsr
+	movq	%r14, %rdx
 .Lsame_tls:
 	movq	T_PROC(%rbx), %rax
-	cmpq	T_PROC(%r10), %rax
+	cmpq	T_PROC(%rbp), %rax
 	je	.Lsame_aspace
 	movq	P_ASPACE(%rax), %rax
 	movq	AS_PML4(%rax), %rax
@@ -245,13 +241,8 @@ ipc_handoff:
 	movl	$THREAD_RUNNING_V, T_STATE(%rbx)
 	movq	%rbx, %gs:PCPU_CURRENT
 	movq	T_UFRAME(%rbx), %rsp
-	movq	TF_RBX(%rsp), %rbx
-	movq	TF_RBP(%rsp), %rbp
-	movq	TF_R12(%rsp), %r12
-	movq	TF_R13(%rsp), %r13
-	movq	TF_R14(%rsp), %r14
-	movq	TF_R15(%rsp), %r15
+	LOAD_CALLEE_SAVED 0
 	xorl	%eax, %eax
-	jmp	syscall_return_now
+	jmp	syscall_return_regs
 
 	.section .note.GNU-stack, "", @progbits

@@ -139,6 +139,8 @@ syscall_return_now:			/* nothing pending: checked */
 	movq	TF_R10(%rsp), %r10
 	movq	TF_R8(%rsp), %r8
 	movq	TF_R9(%rsp), %r9
+	.globl syscall_return_regs
+syscall_return_regs:			/* the same, argument registers set */
 	movq	TF_RIP(%rsp), %rcx
 	movq	TF_RFLAGS(%rsp), %r11
 	movq	TF_RSP(%rsp), %rsp

@@ -28,4 +28,17 @@
 	push	%r15
 	.endm
 
+/* Restore the callee-saved registers from the trap frame at \off(%rsp). */
+	.macro LOAD_CALLEE_SAVED off
+	movq	\off + TF_RBX(%rsp), %rbx
+	movq	\off + TF_RBP(%rsp), %rbp
+	movq	\off + TF_R12(%rsp), %r12
+	movq	\off + TF_R13(%rsp), %r13
+	movq	\off + TF_R14(%rsp), %r14
+	movq	\off + TF_R15(%rsp), %r15
+	.endm
+
+/* Bytes of a kernel context: the six registers and the return address. */
+#define KERNEL_CONTEXT_SIZE (7 * 8)
+
 #endif /* ARCH_ASM_FRAME_H */

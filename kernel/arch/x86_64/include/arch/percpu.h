@@ -12,6 +12,7 @@
 #define PCPU_USER_RSP     16
 #define PCPU_CURRENT      24
 #define PCPU_NEED_RESCHED 32
+#define TSS_RSP0          4     /* offsetof(struct tss, rsp[0]) */
 
 #ifndef __ASSEMBLY__
 #include <kernel/types.h>
@@ -43,13 +44,25 @@ static inline struct percpu *percpu(void)
 
 void percpu_init(void);
 
-/* TSS.rsp0: the stack interrupts from user mode switch to (gdt.c). */
-extern uint64_t *tss_rsp0;
+/* The task-state segment (SDM figure 8-11; gdt.c): interrupts and
+ * exceptions from user mode switch to rsp[0] (SDM 6.14.2), SYSCALL to the
+ * per-CPU copy. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+extern struct tss tss;
 
 /* Point TSS.rsp0 and the syscall stack at `top` (the next thread's). */
 static inline void arch_set_kernel_stack(vaddr_t top)
 {
-	*tss_rsp0 = top;
+	tss.rsp[0] = top;
 	percpu()->kernel_rsp = top;
 }
 #endif /* __ASSEMBLY__ */
