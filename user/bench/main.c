@@ -33,6 +33,9 @@
 #define SRV_STORE         2     /* copy the data to big + w0 */
 #define SRV_MAP           3     /* map the memory handle, read it, drop it */
 
+/* Kept out of line so `make profile` can find each benchmark by name. */
+#define BENCH_FN __attribute__((noinline))
+
 static uint64_t samples[RUNS];
 
 static inline uint64_t tsc(void)
@@ -76,7 +79,7 @@ static uint64_t net(uint64_t delta)
 	return delta > tsc_overhead ? delta - tsc_overhead : 0;
 }
 
-static void bench_null_syscall(void)
+static BENCH_FN void bench_null_syscall(void)
 {
 	for (size_t i = 0; i < RUNS; i++) {
 		uint64_t t0 = tsc();
@@ -87,7 +90,7 @@ static void bench_null_syscall(void)
 }
 
 /* A yield round trip with one other runnable thread is two switches. */
-static void bench_yield_pair(const char *name)
+static BENCH_FN void bench_yield_pair(const char *name)
 {
 	for (size_t i = 0; i < RUNS; i++) {
 		uint64_t t0 = tsc();
@@ -118,7 +121,7 @@ static mt_handle_t start_yielder_thread(void)
 	return th;
 }
 
-static void bench_thread_switch(void)
+static BENCH_FN void bench_thread_switch(void)
 {
 	mt_handle_t th = start_yielder_thread();
 
@@ -128,7 +131,7 @@ static void bench_thread_switch(void)
 	(void)mt_thread_yield();
 }
 
-static void bench_process_switch(void)
+static BENCH_FN void bench_process_switch(void)
 {
 	struct mt_spawn_result child;
 
@@ -143,7 +146,7 @@ static void bench_process_switch(void)
 }
 
 /* First touch of a lazily filled page: fault, zeroed frame, map, return. */
-static void bench_page_fault(void)
+static BENCH_FN void bench_page_fault(void)
 {
 	uint64_t base;
 
@@ -160,7 +163,7 @@ static void bench_page_fault(void)
 	report("page_fault_zero_fill", median(samples, RUNS));
 }
 
-static void bench_map_unmap(void)
+static BENCH_FN void bench_map_unmap(void)
 {
 	mt_handle_t as = mt_startup()->self_aspace, mem;
 
@@ -179,7 +182,7 @@ static void bench_map_unmap(void)
 }
 
 /* Create, load and start a process that exits at once, and see it end. */
-static void bench_spawn(void)
+static BENCH_FN void bench_spawn(void)
 {
 	struct mt_spawn_result child;
 	mt_signals_t seen;
@@ -214,7 +217,7 @@ static mt_handle_t *box_handles(void)
 
 /* Spawn bin/bench in role `arg` with the handles give[0..n) moved into it;
  * their values are at BENCH_BOX_ADDR in the child. */
-static void bench_spawn_peer(uint64_t arg, const mt_handle_t *give, size_t n,
+static BENCH_FN void bench_spawn_peer(uint64_t arg, const mt_handle_t *give, size_t n,
 			     struct mt_spawn_result *out)
 {
 	const struct mt_startup *self = mt_startup();
@@ -248,7 +251,7 @@ static void bench_spawn_peer(uint64_t arg, const mt_handle_t *give, size_t n,
 	mt_handle_drop(box);
 }
 
-static void bench_kill_peer(struct mt_spawn_result *peer)
+static BENCH_FN void bench_kill_peer(struct mt_spawn_result *peer)
 {
 	mt_signals_t seen;
 
@@ -287,7 +290,7 @@ static mt_status_t echo_fast(mt_handle_t ep, struct mt_ipc_msg *in)
 }
 
 /* BENCH_CHILD_IPC: the server of the endpoint benchmarks. */
-static void child_ipc_server(void)
+static BENCH_FN void child_ipc_server(void)
 {
 	static uint8_t big[XFER_SIZE];
 	mt_handle_t ep = box_handles()[0], as = mt_startup()->self_aspace;
@@ -329,7 +332,7 @@ static void child_ipc_server(void)
 }
 
 /* One call round trip with `info`, median of RUNS. */
-static void bench_call(const char *name, mt_handle_t ep, uint64_t info)
+static BENCH_FN void bench_call(const char *name, mt_handle_t ep, uint64_t info)
 {
 	struct mt_ipc_msg in = { info, { 1, 2, 3, 4 }, 0 }, out;
 
@@ -347,7 +350,7 @@ static void bench_call(const char *name, mt_handle_t ep, uint64_t info)
 
 /* 1 MiB from our memory into the server's, 4 KiB per call: our copy into
  * the IPC buffer, the kernel's, the server's copy out. */
-static void bench_transfer_copy(mt_handle_t ep, struct mt_ipc_buffer *buf,
+static BENCH_FN void bench_transfer_copy(mt_handle_t ep, struct mt_ipc_buffer *buf,
 				const uint8_t *src)
 {
 	struct mt_ipc_msg in = { MT_IPC_INFO(SRV_STORE, MT_IPC_DATA_MAX, 0),
@@ -369,7 +372,7 @@ static void bench_transfer_copy(mt_handle_t ep, struct mt_ipc_buffer *buf,
 
 /* 1 MiB memory object (filled beforehand) granted to the server, which
  * maps it and reads its first and last words. */
-static void bench_transfer_grant(mt_handle_t ep, struct mt_ipc_buffer *buf)
+static BENCH_FN void bench_transfer_grant(mt_handle_t ep, struct mt_ipc_buffer *buf)
 {
 	struct mt_ipc_msg in = { MT_IPC_INFO(SRV_MAP, 0, 1) | MT_IPC_GRANT,
 				 { 0, 0, 0, 0 }, 0 }, out;
@@ -393,7 +396,7 @@ static void bench_transfer_grant(mt_handle_t ep, struct mt_ipc_buffer *buf)
 	report("transfer_1m_zerocopy", median(samples, XFER_RUNS));
 }
 
-static void bench_endpoint(void)
+static BENCH_FN void bench_endpoint(void)
 {
 	static uint8_t src[XFER_SIZE];
 	struct mt_spawn_result peer;
@@ -421,7 +424,7 @@ static void bench_endpoint(void)
 }
 
 /* BENCH_CHILD_CHAN: wait on a port for READABLE, read, write back. */
-static void child_chan_echo(void)
+static BENCH_FN void child_chan_echo(void)
 {
 	mt_handle_t ch = box_handles()[0], port;
 	struct mt_port_packet pkt;
@@ -439,7 +442,7 @@ static void child_chan_echo(void)
 	}
 }
 
-static void bench_channel(void)
+static BENCH_FN void bench_channel(void)
 {
 	struct mt_spawn_result peer;
 	struct mt_port_packet pkt;
@@ -484,7 +487,7 @@ static void port_ponger(void)
 	(void)mt_thread_exit();
 }
 
-static void bench_port_wakeup(void)
+static BENCH_FN void bench_port_wakeup(void)
 {
 	struct mt_port_packet pkt = { 0, 0, 0, { 0, 0 } };
 	uint64_t stack;
@@ -515,7 +518,7 @@ static void bench_port_wakeup(void)
 
 /* BENCH_CHILD_SHM: drain the request ring; after each message with
  * msg[1] set (end of a burst), send one ack. */
-static void child_shm(void)
+static BENCH_FN void child_shm(void)
 {
 	mt_handle_t *h = box_handles();
 	struct mt_shm_ring req, ack;
@@ -530,7 +533,7 @@ static void child_shm(void)
 	mt_process_exit(3);
 }
 
-static void bench_shm_ring(void)
+static BENCH_FN void bench_shm_ring(void)
 {
 	struct mt_spawn_result peer;
 	struct mt_shm_ring req, ack;
