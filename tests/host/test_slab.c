@@ -425,6 +425,31 @@ TEST(slab, cache_usable_after_panicking_free)
 
 /* ---- statistics walk --------------------------------------------------- */
 
+/* Without debugging: the object freed last is kept hot for the next
+ * allocation, counts as free, and a second free of it is still caught. */
+TEST(slab, hot_object_reused_without_debug)
+{
+	struct kmem_cache *c;
+	void *a, *b, *d;
+
+	setup();
+	kmem_set_debug(false);
+	kmalloc_init();
+	c = kmem_cache_create("hot", 48, 8);
+	a = kmem_cache_alloc(c);
+	b = kmem_cache_alloc(c);
+	kmem_cache_free(c, a);
+	CHECK_EQ(info(c).objects_in_use, 1);
+	kmem_cache_free(c, b);          /* the hot slot is taken: to the slab */
+	CHECK_EQ(info(c).objects_in_use, 0);
+	d = kmem_cache_alloc(c);
+	CHECK(d == a);
+	kmem_cache_free(c, d);
+	EXPECT_PANIC(kmem_cache_free(c, d));
+	CHECK(strstr(test_panic_msg, "double free") != NULL);
+	kmem_set_debug(true);
+}
+
 TEST(slab, for_each_visits_every_cache)
 {
 	struct find_ctx f = { .name = "visit-me" };
