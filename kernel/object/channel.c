@@ -12,7 +12,8 @@
  *     process that wrote it, which it is charged to.
  *   - end->peer is the other end, or NULL once that end is destroyed (its
  *     last reference went); never set again.
- *   - Signals, kept by channel_update_signals() after every change:
+ *   - Signals, kept after every change (by channel_update_signals(), or
+ *     on the read and write paths by the edges they can cause):
  *       READABLE     iff the end's own queue is non-empty;
  *       WRITABLE     iff the peer exists and its queue has room;
  *       PEER_CLOSED  iff the peer is gone.
@@ -21,6 +22,11 @@
  * and gets MT_ERR_PEER_CLOSED), then frees its own queue, dropping the
  * handles in it: that may destroy other objects, even the peer, which by
  * then no longer points back.
+ *
+ * Small messages (CHANNEL_SMALL bytes with their header) all take the
+ * same allocation size, and each end keeps the last one read as its
+ * `spare` for the next message written to it: a conversation of small
+ * messages allocates nothing.
  *
  * Accounting: every queued message is charged to its writer
  * (process.channel_bytes_queued += allocation size) until it is read or
@@ -68,6 +74,7 @@ struct channel_end {
 	struct channel_end *peer;       /* NULL once the peer is destroyed */
 	struct list_node queue;         /* incoming struct channel_msg */
 	uint32_t queued;
+	struct channel_msg *spare;      /* a free small message, or NULL */
 	/* channel_collect() scratch, meaningful while gc_epoch is current. */
 	struct list_node gc_node;       /* the set examined, or gc_pending */
 	uint64_t gc_epoch;
@@ -76,6 +83,7 @@ struct channel_end {
 };
 
 #define CHANNEL_GC_MAX 256
+#define CHANNEL_SMALL  256              /* bytes: a kmalloc size class */
 
 static struct list_node gc_pending = LIST_INIT(gc_pending);
 static bool gc_running;
@@ -109,17 +117,24 @@ static void channel_update_signals(struct channel_end *e)
 
 /* ---- Messages ----------------------------------------------------------- */
 
-/* A message for n handles and nbytes, charged to `sender`; NULL without
- * memory.  Its handles are not filled in. */
-static struct channel_msg *msg_alloc(struct process *sender, uint32_t nbytes,
-				     uint32_t n)
+/* A message for n handles and nbytes to be queued on `to`, charged to
+ * `sender`; NULL without memory.  Its handles are not filled in. */
+static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sender,
+				     uint32_t nbytes, uint32_t n)
 {
 	size_t size = sizeof(struct channel_msg) +
 		      n * sizeof(struct handle_in_flight) + nbytes;
-	struct channel_msg *m = kmalloc(size);
+	struct channel_msg *m;
 
+	if (size <= CHANNEL_SMALL && to->spare) {
+		m = to->spare;
+		to->spare = NULL;
+	} else {
+		m = kmalloc(MAX(size, (size_t)CHANNEL_SMALL));
+	}
 	if (!m)
 		return NULL;
+	size = MAX(size, (size_t)CHANNEL_SMALL);
 	list_init(&m->node);
 	m->sender = sender;
 	m->charge = size;
@@ -131,8 +146,10 @@ static struct channel_msg *msg_alloc(struct process *sender, uint32_t nbytes,
 }
 
 /* Free a message that is on no queue; drop its handles unless they were
- * received (`handles_owned` false). */
-static void msg_free(struct channel_msg *m, bool handles_owned)
+ * received (`handles_owned` false).  A small one may become the spare of
+ * `keep` (NULL: none). */
+static void msg_free(struct channel_msg *m, bool handles_owned,
+		     struct channel_end *keep)
 {
 	struct process *sender = m->sender;
 
@@ -140,7 +157,10 @@ static void msg_free(struct channel_msg *m, bool handles_owned)
 		handle_in_flight_drop(m->handles, m->nhandles);
 	assert(sender->channel_bytes_queued >= m->charge);
 	sender->channel_bytes_queued -= m->charge;
-	kfree(m);
+	if (keep && !keep->spare && m->charge == CHANNEL_SMALL)
+		keep->spare = m;
+	else
+		kfree(m);
 	object_unref(&sender->obj);
 }
 
@@ -163,7 +183,8 @@ static void msg_free(struct channel_msg *m, bool handles_owned)
 
 /* ---- Cycle collection (see "Cycles" above) ------------------------------ */
 
-static void msg_free(struct channel_msg *m, bool handles_owned);
+static void msg_free(struct channel_msg *m, bool handles_owned,
+		     struct channel_end *keep);
 
 static bool gc_candidate(const struct channel_end *e)
 {
@@ -253,7 +274,7 @@ static void gc_examine(struct channel_end *x)
 	}
 	/* Only now do references go: this destroys the garbage ends. */
 	while ((n = list_pop_front(&dead)))
-		msg_free(container_of(n, struct channel_msg, node), true);
+		msg_free(container_of(n, struct channel_msg, node), true, NULL);
 }
 
 /* Examine the pending ends, unless a run is already going on. */
@@ -305,8 +326,9 @@ static void channel_destroy(struct object *obj)
 	}
 	while ((n = list_pop_front(&e->queue))) {
 		e->queued--;
-		msg_free(container_of(n, struct channel_msg, node), true);
+		msg_free(container_of(n, struct channel_msg, node), true, NULL);
 	}
+	kfree(e->spare);
 	kfree(e);
 }
 
@@ -422,25 +444,28 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 	if ((r = copy_in(hs, handles, handles_size)) != MT_OK ||
 	    (r = channel_can_write(end)) != MT_OK)
 		return r;
-	m = msg_alloc(self, (uint32_t)nbytes, n);
+	m = msg_alloc(end->peer, self, (uint32_t)nbytes, n);
 	if (!m)
 		return MT_ERR_NO_MEMORY;
 	r = copy_in(msg_data(m), bytes, nbytes);
-	if (r == MT_OK)
+	if (r == MT_OK && n)
 		r = handle_send_take(&self->handles, hs, n, flags & MT_IPC_DUP_HANDLES,
 				     &end->obj, flags & MT_IPC_GRANT, self->aspace,
 				     m->handles);
 	if (r != MT_OK) {
-		msg_free(m, false);             /* holds no handle yet */
+		msg_free(m, false, end->peer);  /* holds no handle yet */
 		return r;
 	}
 	/* Taking the handles moved references into m, so none of them went
 	 * away: the channel is as it was checked. */
 	peer = end->peer;
 	list_add_tail(&peer->queue, &m->node);
-	peer->queued++;
-	channel_update_signals(peer);
-	channel_update_signals(end);
+	if (++peer->queued == 1)
+		object_signal(&peer->obj, 0, MT_SIGNAL_READABLE);
+	if (peer->queued == MT_CHANNEL_QUEUE_MAX)
+		object_signal(&end->obj, MT_SIGNAL_WRITABLE, 0);
+	if (!n)
+		return MT_OK;
 	for (uint32_t i = 0; i < n; i++)        /* ends queued: a cycle? */
 		if (m->handles[i].obj->type == MT_OBJ_CHANNEL &&
 		    gc_candidate(to_end(m->handles[i].obj)))
@@ -449,37 +474,58 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 	return MT_OK;
 }
 
-/* Can the caller take message m with these buffers and its handle table?
- * Writes *actual first (also for MT_ERR_BUFFER_TOO_SMALL). */
-static mt_status_t channel_can_read(struct channel_msg *m, size_t bytes_cap,
-				    size_t handles_cap, uintptr_t actual)
+/* The *actual word for message m at the head of e's queue (the layout is
+ * in abi/syscalls.def). */
+static uint64_t actual_of(const struct channel_end *e, const struct channel_msg *m)
 {
-	struct handle_table *t = &process_current()->handles;
-	uint64_t a = m->nbytes | ((uint64_t)m->nhandles << 32);
-	mt_status_t r = copy_to_user(actual, &a, sizeof(a));
+	uint64_t more = MIN(e->queued - 1, (uint32_t)MT_CHANNEL_ACTUAL_MORE_MAX);
 
-	if (r != MT_OK)
-		return r;
-	if (bytes_cap < m->nbytes ||
-	    handles_cap / sizeof(mt_handle_t) < m->nhandles)
-		return MT_ERR_BUFFER_TOO_SMALL;
-	if (handle_table_count(t) + m->nhandles >= MT_HANDLES_MAX)
-		return MT_ERR_NO_RESOURCES;
-	return MT_OK;
+	return m->nbytes | (uint64_t)m->nhandles << 32 | more << 48;
+}
+
+/* Take m, the head of e's queue, off it; its handles are the reader's. */
+static void channel_dequeue(struct channel_end *e, struct channel_msg *m)
+{
+	list_remove(&m->node);
+	if (--e->queued == 0)
+		object_signal(&e->obj, MT_SIGNAL_READABLE, 0);
+	if (e->queued == MT_CHANNEL_QUEUE_MAX - 1 && e->peer)
+		object_signal(&e->peer->obj, 0, MT_SIGNAL_WRITABLE);
+	msg_free(m, false, e);
 }
 
 /* The message stays queued until nothing can fail any more: the bytes are
  * copied out and the handle buffer probed before the handles go into the
  * table (all or nothing). */
-mt_status_t sys_channel_read(mt_handle_t channel, uintptr_t bytes, size_t bytes_cap,
-			     uintptr_t handles, size_t handles_cap, uintptr_t actual)
+static mt_status_t channel_read_handles(struct channel_end *end, struct channel_msg *m,
+					uintptr_t bytes, uintptr_t handles)
 {
 	struct handle_table *t = &process_current()->handles;
 	mt_handle_t values[MT_CHANNEL_HANDLES_MAX];
+	size_t hsize = m->nhandles * sizeof(mt_handle_t);
+	mt_status_t r;
+
+	if (handle_table_count(t) + m->nhandles >= MT_HANDLES_MAX)
+		return MT_ERR_NO_RESOURCES;
+	memset(values, 0, hsize);
+	if ((r = copy_out(bytes, msg_data(m), m->nbytes)) != MT_OK ||
+	    (r = copy_out(handles, values, hsize)) != MT_OK ||
+	    (r = handle_receive(t, m->handles, m->nhandles, values)) != MT_OK)
+		return r;
+	channel_dequeue(end, m);                /* its handles are ours now */
+	/* The buffer was just written: this can only fail if another thread
+	 * unmapped it meanwhile; the handles are then installed but unnamed,
+	 * as if the caller had lost the values itself. */
+	return copy_out(handles, values, hsize);
+}
+
+mt_status_t sys_channel_read(mt_handle_t channel, uintptr_t bytes, size_t bytes_cap,
+			     uintptr_t handles, size_t handles_cap, uintptr_t actual)
+{
 	struct handle_entry *e;
 	struct channel_end *end;
 	struct channel_msg *m;
-	size_t hsize;
+	uint64_t a;
 	mt_status_t r = handle_get(channel, MT_OBJ_CHANNEL, MT_RIGHT_READ, &e);
 
 	if (r != MT_OK)
@@ -492,21 +538,16 @@ mt_status_t sys_channel_read(mt_handle_t channel, uintptr_t bytes, size_t bytes_
 	if (list_empty(&end->queue))
 		return end->peer ? MT_ERR_SHOULD_WAIT : MT_ERR_PEER_CLOSED;
 	m = container_of(end->queue.next, struct channel_msg, node);
-	hsize = m->nhandles * sizeof(mt_handle_t);
-	memset(values, 0, hsize);
-	if ((r = channel_can_read(m, bytes_cap, handles_cap, actual)) != MT_OK ||
-	    (r = copy_out(bytes, msg_data(m), m->nbytes)) != MT_OK ||
-	    (r = copy_out(handles, values, hsize)) != MT_OK ||
-	    (r = handle_receive(t, m->handles, m->nhandles, values)) != MT_OK)
+	a = actual_of(end, m);
+	if ((r = copy_to_user(actual, &a, sizeof(a))) != MT_OK)
 		return r;
-	list_remove(&m->node);
-	end->queued--;
-	channel_update_signals(end);
-	if (end->peer)
-		channel_update_signals(end->peer);
-	msg_free(m, false);                     /* its handles are ours now */
-	/* The buffer was just written: this can only fail if another thread
-	 * unmapped it meanwhile; the handles are then installed but unnamed,
-	 * as if the caller had lost the values itself. */
-	return copy_out(handles, values, hsize);
+	if (bytes_cap < m->nbytes ||
+	    handles_cap / sizeof(mt_handle_t) < m->nhandles)
+		return MT_ERR_BUFFER_TOO_SMALL;
+	if (m->nhandles)
+		return channel_read_handles(end, m, bytes, handles);
+	if ((r = copy_out(bytes, msg_data(m), m->nbytes)) != MT_OK)
+		return r;
+	channel_dequeue(end, m);
+	return MT_OK;
 }

@@ -40,13 +40,13 @@ void object_unref(struct object *obj)
 void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set)
 {
 	irqstate_t s = arch_irq_save();
-	mt_signals_t old = obj->signals;
+	mt_signals_t old = obj->signals, now = (old & ~clear) | set;
 
-	obj->signals = (old & ~clear) | set;
-	if (set)
+	obj->signals = now;
+	if (set && !list_empty(&obj->waiters.threads))
 		wait_wake_all(&obj->waiters, WAKE_SIGNALED);
-	if (obj->signals & ~old)
-		port_observers_fire(obj, obj->signals & ~old);
+	if ((now & ~old) && !list_empty(&obj->observers))
+		port_observers_fire(obj, now & ~old);
 	arch_irq_restore(s);
 }
 

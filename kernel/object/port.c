@@ -88,8 +88,8 @@ static void port_dequeue(struct port *p, struct port_packet *pk)
 	p->queued--;
 	if (pk->owner)
 		pk->owner->pending--;
-	if (list_empty(&p->queue))
-		object_signal(&p->obj, MT_SIGNAL_READABLE, 0);
+	if (list_empty(&p->queue))      /* a fall: wakes nobody, and ports */
+		p->obj.signals &= ~MT_SIGNAL_READABLE;  /* have no observers */
 }
 
 /* Free a packet just dequeued (user or signal; never a reserve). */

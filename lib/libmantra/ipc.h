@@ -145,7 +145,14 @@ static inline uint32_t mt_channel_actual_bytes(uint64_t actual)
 
 static inline uint32_t mt_channel_actual_handles(uint64_t actual)
 {
-	return (uint32_t)(actual >> 32);
+	return (uint32_t)(actual >> 32) & 0xffffu;
+}
+
+/* Messages still queued behind the one read (at most
+ * MT_CHANNEL_ACTUAL_MORE_MAX). */
+static inline uint32_t mt_channel_actual_more(uint64_t actual)
+{
+	return (uint32_t)(actual >> 48);
 }
 
 #endif /* LIBMANTRA_IPC_H */

@@ -34,6 +34,32 @@ static mt_status_t chan_write1(mt_handle_t ch, const void *p, size_t n,
 	return mt_channel_write(ch, p, n, hs, nh * sizeof(mt_handle_t), flags);
 }
 
+/* *actual counts the messages queued behind the one read, so a reader can
+ * stop without the read that only says the queue is empty. */
+GT_TEST(chan, actual_counts_messages_behind)
+{
+	mt_handle_t a, b;
+	char buf[8];
+	uint64_t actual = 0;
+
+	chan_pair(&a, &b);
+	for (int i = 0; i < 3; i++)
+		GT_OK(chan_write1(a, "abc", 1 + (size_t)i, NULL, 0, 0));
+	GT_ERR(mt_channel_read(b, buf, 0, NULL, 0, &actual),
+	       MT_ERR_BUFFER_TOO_SMALL);
+	GT_CHECK_EQ(mt_channel_actual_more(actual), 2);
+	for (uint32_t i = 0; i < 3; i++) {
+		GT_OK(mt_channel_read(b, buf, sizeof(buf), NULL, 0, &actual));
+		GT_CHECK_EQ(mt_channel_actual_bytes(actual), 1 + i);
+		GT_CHECK_EQ(mt_channel_actual_handles(actual), 0);
+		GT_CHECK_EQ(mt_channel_actual_more(actual), 2 - i);
+	}
+	GT_ERR(mt_channel_read(b, buf, sizeof(buf), NULL, 0, &actual),
+	       MT_ERR_SHOULD_WAIT);
+	mt_handle_drop(a);
+	mt_handle_drop(b);
+}
+
 GT_TEST(chan, write_read_bytes)
 {
 	mt_handle_t a, b;

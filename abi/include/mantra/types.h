@@ -189,6 +189,9 @@ _Static_assert(sizeof(struct mt_ipc_buffer) == 4096 + 64, "mt_ipc_buffer layout"
 #define MT_CHANNEL_MSG_MAX      65536u  /* bytes per message */
 #define MT_CHANNEL_HANDLES_MAX  64u     /* handles per message */
 #define MT_CHANNEL_QUEUE_MAX    64u     /* messages queued per direction */
+/* channel_read's *actual: bytes | handles << 32 | (messages queued behind
+ * this one, at most this) << 48. */
+#define MT_CHANNEL_ACTUAL_MORE_MAX 0xffffu
 
 /* Ports. */
 #define MT_PORT_ONCE      0u            /* mt_port_watch: one packet */
