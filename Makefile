@@ -36,6 +36,7 @@ include mk/boot.mk
 include mk/image.mk
 include mk/user.mk
 include mk/host-tests.mk
+include mk/fuzz.mk
 include mk/tests.mk
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-# make test: host unit tests, then the QEMU boot tests; one summary line.
+# make test: host unit tests (and a short run of each fuzzer, mk/fuzz.mk),
+# then the QEMU boot tests; one summary line.
 .PHONY: test
-test: deps all host-tests
+test: deps all host-tests fuzz-build
 	$(Q)$(PYTHON) tools/run_tests.py --build $(BUILD) $(HOST_TEST_BINS)
 
 # make bench: kernel micro-benchmarks in guest instructions (tools/bench.py).

@@ -37,9 +37,9 @@ class Tally:
     def __init__(self):
         self.passed = self.failed = 0
 
-    def ok(self, name):
+    def ok(self, name, note=""):
         self.passed += 1
-        print(f"ok {name}", flush=True)
+        print(f"ok {name}: {note}" if note else f"ok {name}", flush=True)
 
     def fail(self, name, why):
         self.failed += 1
@@ -54,7 +54,7 @@ class Tally:
                 continue
             seen += 1
             if m.group(1) == "ok":
-                self.ok(prefix + m.group(2))
+                self.ok(prefix + m.group(2), m.group(3) or "")
             else:
                 self.fail(prefix + m.group(2), m.group(3) or "")
         return seen
