@@ -1,0 +1,115 @@
+/*
+ * debug.*: mt_debug_check, the kernel's invariant checker, and the bugs
+ * the system-call fuzzer (user/sysfuzz) found, each replayed here.
+ */
+#include "guest.h"
+
+#include <string.h>
+
+#include <libmantra/ipc.h>
+
+GT_TEST(debug, check_needs_write_on_the_log)
+{
+	mt_handle_t ro, ev;
+
+	GT_OK(mt_debug_check(gt_log()));
+	GT_OK(mt_handle_duplicate(gt_log(), gt_rights_without(gt_log(), MT_RIGHT_WRITE),
+				  &ro));
+	GT_ERR(mt_debug_check(ro), MT_ERR_ACCESS_DENIED);
+	GT_OK(mt_event_create(&ev));
+	GT_ERR(mt_debug_check(ev), MT_ERR_WRONG_TYPE);
+	GT_ERR(mt_debug_check(0), MT_ERR_BAD_HANDLE);
+	GT_OK(mt_handle_close(ro));
+	GT_OK(mt_handle_close(ev));
+}
+
+/* ---- A busy kernel: every kind of waiting at once ----------------------- */
+
+struct busy {
+	mt_handle_t event, port, ep;
+	struct mt_ipc_buffer *buf;
+};
+
+static void busy_wait_event(void *arg)
+{
+	struct busy *b = arg;
+	mt_signals_t seen;
+
+	(void)mt_object_wait_one(b->event, MT_SIGNAL_USER_ALL, gt_deadline_ms(5000), &seen);
+}
+
+static void busy_wait_port(void *arg)
+{
+	struct busy *b = arg;
+	struct mt_port_packet pkt;
+
+	(void)mt_port_wait(b->port, gt_deadline_ms(5000), &pkt);
+}
+
+/* Receives one call and never replies: its caller waits for the reply. */
+static void busy_server(void *arg)
+{
+	struct busy *b = arg;
+	struct mt_ipc_msg msg;
+	mt_signals_t seen;
+
+	if (mt_recv(b->ep, 0, &msg) >= 0)
+		(void)mt_object_wait_one(b->event, MT_SIGNAL_USER_ALL,
+					 gt_deadline_ms(5000), &seen);
+}
+
+static void busy_caller(void *arg)
+{
+	struct busy *b = arg;
+	struct mt_ipc_msg in = mt_ipc_msg_make(1, 0, 0, 0), out;
+
+	(void)mt_call(b->ep, &in, &out);
+}
+
+static void busy_spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		(void)mt_thread_yield();
+}
+
+GT_TEST(debug, check_a_busy_kernel)
+{
+	struct busy b;
+	mt_handle_t th[6], ch0, ch1, dup;
+	mt_signals_t seen;
+
+	memset(&b, 0, sizeof(b));
+	GT_OK(mt_event_create(&b.event));
+	GT_OK(mt_port_create(&b.port));
+	GT_OK(mt_endpoint_create(&b.ep));
+	GT_OK(mt_channel_create(&ch0, &ch1));
+	GT_OK(mt_handle_duplicate(b.event, MT_RIGHT_SAME, &dup));
+	GT_OK(mt_channel_write(ch0, "x", 1, &dup, sizeof(dup), 0));
+	GT_OK(mt_port_watch(b.port, ch1, MT_SIGNAL_PEER_CLOSED, 7, MT_PORT_ONCE));
+	th[0] = gt_thread_spawn(busy_wait_event, &b, 0);
+	th[1] = gt_thread_spawn(busy_wait_port, &b, 0);
+	th[2] = gt_thread_spawn(busy_server, &b, 0);
+	th[3] = gt_thread_spawn(busy_caller, &b, 0);
+	th[4] = gt_thread_spawn(busy_spin, &b, 0);
+	th[5] = gt_thread_spawn(busy_spin, &b, 0);
+	GT_OK(mt_task_suspend(th[5]));
+	gt_wait(th[5], MT_SIGNAL_SUSPENDED, 2000);
+	for (int i = 0; i < 20; i++)
+		(void)mt_thread_yield();
+	GT_OK(mt_debug_check(gt_log()));
+	for (int i = 0; i < 6; i++) {
+		GT_OK(mt_task_kill(th[i]));
+		gt_wait(th[i], MT_SIGNAL_TERMINATED, 2000);
+		GT_OK(mt_handle_close(th[i]));
+	}
+	GT_OK(mt_debug_check(gt_log()));
+	GT_OK(mt_handle_close(ch0));
+	GT_OK(mt_port_wait(b.port, gt_deadline_ms(1000), &(struct mt_port_packet){ 0 }));
+	GT_OK(mt_handle_close(ch1));
+	GT_OK(mt_handle_close(b.event));
+	GT_OK(mt_handle_close(b.port));
+	GT_OK(mt_handle_close(b.ep));
+	(void)seen;
+	GT_OK(mt_debug_check(gt_log()));
+}
