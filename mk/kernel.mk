@@ -20,7 +20,8 @@ KASFLAGS   := $(filter-out -std=gnu11 -g,$(KCFLAGS)) -D__ASSEMBLY__
 KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/mm/*.c \
 	kernel/object/*.c kernel/sched/*.c kernel/vm/*.c kernel/debug/*.c \
 	kernel/test/*.c kernel/arch/$(KARCH)/*.c kernel/arch/$(KARCH)/*.S)) \
-	lib/bootfs/bootfs.c lib/elf/elf64.c lib/fmt/fmt.c lib/string/string.c
+	lib/bootfs/bootfs.c lib/elf/elf64.c lib/fmt/fmt.c lib/string/string.c \
+	lib/words/words.c
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/%.o,$(KERNEL_SRCS)) $(KBUILD)/syscall_table.c.o
 KERNEL_LDS  := kernel/arch/$(KARCH)/linker.ld
 KLDFLAGS    := -T $(KERNEL_LDS) -nostdlib -static --build-id=none \

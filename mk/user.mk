@@ -26,7 +26,7 @@ ULDFLAGS   := -T $(ULDS) -nostdlib -static --build-id=none \
 # freestanding parsers shared with the kernel.
 ULIB_SRCS  := lib/crt/crt0.S \
 	$(sort $(wildcard lib/libc/*.c lib/libmantra/*.c)) \
-	lib/fmt/fmt.c lib/string/string.c lib/elf/elf64.c lib/bootfs/bootfs.c
+	lib/fmt/fmt.c lib/string/string.c lib/words/words.c lib/elf/elf64.c lib/bootfs/bootfs.c
 ULIB_OBJS  := $(patsubst %,$(UBUILD)/%.o,$(ULIB_SRCS))
 
 USER_PROGS :=

@@ -162,6 +162,7 @@ enum gt_helper {
 	GT_HELPER_IPC_CALLER = 8,  /* call box h[0] once; status in word[0] */
 	GT_HELPER_CHAN_ECHO = 9,   /* echo messages on channel h[0] */
 	GT_HELPER_SHM_SINK = 10,   /* consume the shm ring h[0], h[1] */
+	GT_HELPER_ARGS = 11,       /* exit(args a + b), or 255 without them */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
