@@ -340,11 +340,14 @@ static void check_thread(struct census *c, struct thread *t)
 	INVARIANT(!list_linked(&t->run_node) || t->state == THREAD_RUNNABLE,
 		  "thread %s is on a run queue but %s", t->name,
 		  thread_state_names[t->state]);
-	/* Runnable with time to run on: queued, or it would never run. */
+	/* Runnable with time to run on (or a kill or suspension to act on,
+	 * which runs on its own context): queued, or it would never run. */
 	INVARIANT(t->state != THREAD_RUNNABLE || list_linked(&t->run_node) ||
-		  (!t->sc && t->passive),
+		  (!t->sc && t->passive && !(t->flags & (THREAD_KILL | THREAD_SUSPEND))),
 		  "thread %s is runnable with a scheduling context but on no run queue "
-		  "(lost)", t->name);
+		  "(lost): flags %#x, passive %d, %s context, ipc state %u, woken %u",
+		  t->name, t->flags, t->passive, t->sc == &t->own_sc ? "own" : "a donated",
+		  t->ipc.state, t->wake_reason);
 	INVARIANT(!list_linked(&t->wait_node) || t->state == THREAD_BLOCKED,
 		  "thread %s is on a wait queue but %s", t->name,
 		  thread_state_names[t->state]);

@@ -194,6 +194,9 @@ mt_status_t thread_suspend(struct thread *t)
 		t->flags |= THREAD_SUSPEND;
 		if (t->state == THREAD_BLOCKED)
 			wait_unblock(t, WAKE_INTERRUPTED);
+		else if (t->state == THREAD_RUNNABLE)
+			sched_wakeup(t);        /* a parked passive thread stops on
+						   its own context, like a kill */
 	}
 	arch_irq_restore(s);
 	return r;
@@ -391,9 +394,13 @@ mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
 	t->own_sc.priority = t->passive ? MT_PRIORITY_MIN : priority;
 	/* A passive thread gives up its own context where IPC says so (its
 	 * next reply, or a receive without a deadline); one that stops being
-	 * passive gets it back now. */
-	if (!t->passive && !t->sc)
+	 * passive gets it back now, and if it was parked (runnable without a
+	 * context) it is queued: nothing else would. */
+	if (!t->passive && !t->sc) {
 		t->sc = &t->own_sc;
+		if (t->state == THREAD_RUNNABLE)
+			sched_wakeup(t);
+	}
 	arch_irq_restore(s);
 	return MT_OK;
 }

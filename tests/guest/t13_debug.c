@@ -113,3 +113,58 @@ GT_TEST(debug, check_a_busy_kernel)
 	(void)seen;
 	GT_OK(mt_debug_check(gt_log()));
 }
+
+/* ---- Found by the fuzzer: parked passive threads ------------------------
+ * A passive thread waiting in mt_ipc_recv without a deadline has no
+ * scheduling context; woken without a call (its endpoint lost its last
+ * READ handle) it is runnable but parked off the run queues until a
+ * context comes.  Making it non-passive, or suspending it, gives it its
+ * own context back: it must then be queued, or it never runs again (the
+ * invariant checker reported "runnable with a scheduling context but on
+ * no run queue"; sysfuzz seeds 2-5). */
+
+static void parked_receiver(void *arg)
+{
+	struct mt_ipc_msg msg;
+
+	(void)mt_recv(*(mt_handle_t *)arg, 0, &msg);
+}
+
+/* A passive thread parked after its receive was ended by the endpoint's
+ * last READ handle going.  Returns its handle. */
+static mt_handle_t parked_thread(mt_handle_t *ep)
+{
+	uint64_t entry, sp;
+	mt_handle_t th;
+
+	GT_OK(mt_endpoint_create(ep));
+	th = gt_thread_prepare(parked_receiver, ep, &entry, &sp);
+	GT_OK(mt_thread_set_priority(th, MT_PRIORITY_PASSIVE));
+	GT_OK(mt_thread_start(th, entry, sp, sp + 8, 0));
+	(void)mt_nanosleep(gt_deadline_ms(30));         /* it blocks in recv */
+	GT_OK(mt_handle_close(*ep));                    /* woken, parked */
+	(void)mt_nanosleep(gt_deadline_ms(30));
+	return th;
+}
+
+GT_TEST(debug, parked_thread_made_active_runs)
+{
+	mt_handle_t ep, th = parked_thread(&ep);
+
+	GT_OK(mt_thread_set_priority(th, MT_PRIORITY_DEFAULT));
+	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
+	GT_OK(mt_debug_check(gt_log()));
+	GT_OK(mt_handle_close(th));
+}
+
+GT_TEST(debug, parked_thread_suspends)
+{
+	mt_handle_t ep, th = parked_thread(&ep);
+
+	GT_OK(mt_task_suspend(th));
+	gt_wait(th, MT_SIGNAL_SUSPENDED, 2000);
+	GT_OK(mt_debug_check(gt_log()));
+	GT_OK(mt_task_resume(th));
+	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
+	GT_OK(mt_handle_close(th));
+}
