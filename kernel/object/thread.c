@@ -162,6 +162,8 @@ void thread_kill(struct thread *t)
 		return;
 	}
 	t->flags |= THREAD_KILL;
+	if (t->state != THREAD_NEW)
+		sched_boost_dying(t);
 	switch (t->state) {
 	case THREAD_NEW:
 		thread_finish(t);       /* never ran: nothing to unwind */

@@ -76,6 +76,18 @@ void sched_context_lost(struct thread *t)
 }
 
 
+void sched_boost_dying(struct thread *t)
+{
+	bool queued = list_linked(&t->run_node);
+
+	if (queued)
+		policy->dequeue(t);
+	t->own_sc.priority = MT_PRIORITY_MAX;
+	t->sc = &t->own_sc;
+	if (queued)
+		policy->enqueue(t);
+}
+
 /* Threads that died are freed here, by whoever runs next (a thread cannot
  * free the stack it is running on). */
 static void reap_zombies(void)

@@ -168,3 +168,63 @@ GT_TEST(debug, parked_thread_suspends)
 	gt_wait(th, MT_SIGNAL_TERMINATED, 2000);
 	GT_OK(mt_handle_close(th));
 }
+
+/* ---- Found by the fuzzer: a killed thread starved by busier ones --------
+ * A kill takes effect when the victim next runs; at a low priority, with
+ * higher-priority threads busy, that was never (the controller's kills
+ * timed out: "a worker's process did not end when killed", sysfuzz seeds
+ * 3 and 6).  Dying threads now run at the highest priority. */
+
+static volatile mt_status_t starved_result;
+static mt_handle_t starved_victim, starved_hog;
+
+static void starved_sleep(void *arg)
+{
+	(void)arg;
+	for (;;)
+		(void)mt_nanosleep(MT_TIME_INFINITE);
+}
+
+static void starved_spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+/* At the highest priority: once the hog runs, kill the low victim and see
+ * whether it ends; then end the hog. */
+static void starved_killer(void *arg)
+{
+	mt_signals_t seen;
+
+	(void)arg;
+	(void)mt_nanosleep(gt_deadline_ms(50));
+	starved_result = mt_task_kill(starved_victim);
+	if (starved_result >= 0)
+		starved_result = mt_object_wait_one(starved_victim, MT_SIGNAL_TERMINATED,
+						    gt_deadline_ms(1000), &seen);
+	(void)mt_task_kill(starved_hog);
+}
+
+GT_TEST(debug, kill_of_a_starved_thread_completes)
+{
+	mt_handle_t killer;
+	uint64_t entry, sp;
+
+	starved_result = 1;
+	starved_victim = gt_thread_spawn(starved_sleep, NULL, 0);
+	GT_OK(mt_thread_set_priority(starved_victim, MT_PRIORITY_MIN));
+	killer = gt_thread_prepare(starved_killer, NULL, &entry, &sp);
+	GT_OK(mt_thread_set_priority(killer, MT_PRIORITY_MAX));
+	GT_OK(mt_thread_start(killer, entry, sp, sp + 8, 0));
+	starved_hog = gt_thread_prepare(starved_spin, NULL, &entry, &sp);
+	GT_OK(mt_thread_set_priority(starved_hog, MT_PRIORITY_DEFAULT + 4));
+	GT_OK(mt_thread_start(starved_hog, entry, sp, sp + 8, 0));
+	gt_wait(killer, MT_SIGNAL_TERMINATED, 3000);
+	GT_CHECK_EQ(starved_result, MT_OK);
+	gt_wait(starved_hog, MT_SIGNAL_TERMINATED, 2000);
+	GT_OK(mt_handle_close(killer));
+	GT_OK(mt_handle_close(starved_victim));
+	GT_OK(mt_handle_close(starved_hog));
+}

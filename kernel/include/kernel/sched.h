@@ -78,6 +78,12 @@ struct sched_census {
 };
 void sched_check(struct sched_census *out);
 
+/* t has been asked to die: what is left of it (kernel code on its way
+ * out) runs on its own context at MT_PRIORITY_MAX, requeued if it is
+ * queued, so a kill takes effect however busy the CPU is with threads of
+ * a higher priority than t's.  Interrupts disabled. */
+void sched_boost_dying(struct thread *t);
+
 /* Queue a dead thread for freeing once another thread runs. */
 void sched_add_zombie(struct thread *t);
 
