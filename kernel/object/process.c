@@ -20,6 +20,7 @@ static void process_destroy(struct object *obj)
 {
 	struct process *p = container_of(obj, struct process, obj);
 
+	p->state = PROCESS_DEAD;        /* process_collect leaves it alone */
 	handle_table_destroy(&p->handles);
 	if (p->aspace)
 		object_unref(&p->aspace->obj);
@@ -27,9 +28,15 @@ static void process_destroy(struct object *obj)
 	kfree(p);
 }
 
+static void process_ref_dropped(struct object *obj)
+{
+	process_collect(container_of(obj, struct process, obj));
+}
+
 static const struct object_ops process_ops = {
 	.name = "process",
 	.destroy = process_destroy,
+	.ref_dropped = process_ref_dropped,
 };
 
 mt_status_t process_create(const char *name, size_t name_len, struct process **out)
@@ -96,6 +103,26 @@ void process_thread_exited(struct process *p)
 {
 	if (p->thread_count == 0 && p->state != PROCESS_DEAD)
 		process_end(p);
+	else
+		process_collect(p);
+}
+
+void process_collect(struct process *p)
+{
+	struct list_node *n;
+
+	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
+	    p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
+		return;                 /* every thread on the list holds p */
+	for (n = p->threads.next; n != &p->threads; n = n->next) {
+		struct thread *t = container_of(n, struct thread, proc_node);
+		if (t->state != THREAD_NEW ||
+		    t->obj.refcount != handle_table_refs(&p->handles, &t->obj))
+			return;
+	}
+	object_ref(&p->obj);            /* killing it drops those handles */
+	process_kill(p, MT_TASK_KILLED, 0);
+	object_unref(&p->obj);
 }
 
 void process_kill(struct process *p, uint32_t how, int64_t code)

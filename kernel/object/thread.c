@@ -23,6 +23,10 @@ static void thread_destroy(struct object *obj)
 	if (t->state == THREAD_NEW) {   /* never started, last handle gone */
 		list_remove(&t->proc_node);
 		t->proc->thread_count--;
+		/* A running process whose other threads have all ended ends
+		 * with its last one, started or not. */
+		if (t->proc->state == PROCESS_RUNNING)
+			process_thread_exited(t->proc);
 	}
 	if (t->kstack_top)
 		arch_kstack_free(t->kstack_top, THREAD_KSTACK_SIZE);
@@ -32,9 +36,19 @@ static void thread_destroy(struct object *obj)
 	kmem_cache_free(thread_cache, t);
 }
 
+/* An unstarted thread losing a handle may leave its process garbage. */
+static void thread_ref_dropped(struct object *obj)
+{
+	struct thread *t = container_of(obj, struct thread, obj);
+
+	if (t->state == THREAD_NEW && t->proc)
+		process_collect(t->proc);
+}
+
 static const struct object_ops thread_ops = {
 	.name = "thread",
 	.destroy = thread_destroy,
+	.ref_dropped = thread_ref_dropped,
 };
 
 static void thread_name(struct thread *t, const char *name, size_t len)

@@ -228,3 +228,54 @@ GT_TEST(debug, kill_of_a_starved_thread_completes)
 	GT_OK(mt_handle_close(starved_victim));
 	GT_OK(mt_handle_close(starved_hog));
 }
+
+/* ---- Found by the fuzzer: processes nothing can reach or run ------------
+ * A process that never started a thread and holds the only handles to
+ * itself (and to its unstarted threads) can never run and was never
+ * freed: its own table kept it (the fuzzer's leak check, after a worker
+ * was killed in the middle of mt_spawn: "+6 objects, +1 processes",
+ * seed 9).  And a running process whose last thread that never started
+ * lost its last handle did not end. */
+
+static struct mt_kernel_stats debug_stats_now(void)
+{
+	struct mt_kernel_stats s;
+
+	GT_OK(mt_debug_stats(gt_log(), &s));
+	return s;
+}
+
+GT_TEST(debug, unreachable_unstarted_process_is_freed)
+{
+	struct mt_kernel_stats before = debug_stats_now(), after;
+	mt_handle_t p, as, th, dup, there;
+
+	GT_OK(mt_process_create("orphan", 6, &p, &as));
+	GT_OK(mt_thread_create(p, "never", 5, &th));
+	GT_OK(mt_handle_duplicate(p, MT_RIGHT_SAME, &dup));
+	GT_OK(mt_process_give_handle(p, dup, &there));      /* itself */
+	GT_OK(mt_process_give_handle(p, th, &there));       /* its thread */
+	GT_OK(mt_handle_close(as));
+	GT_OK(mt_handle_close(p));                          /* the last outside */
+	after = debug_stats_now();
+	GT_CHECK_EQ(after.live_processes, before.live_processes);
+	GT_CHECK_EQ(after.live_threads, before.live_threads);
+	GT_CHECK_EQ(after.live_objects, before.live_objects);
+	GT_OK(mt_debug_check(gt_log()));
+}
+
+GT_TEST(debug, process_ends_when_its_last_unstarted_thread_goes)
+{
+	struct mt_spawn_result h;
+	mt_handle_t th;
+
+	gt_spawn_helper(GT_HELPER_SLEEP, 0, MT_FAULT_POLICY_KILL, &h);
+	GT_OK(mt_thread_create(h.process, "never", 5, &th));
+	GT_OK(mt_task_kill(h.thread));                      /* its only running one */
+	gt_wait(h.thread, MT_SIGNAL_TERMINATED, 2000);
+	GT_ERR(mt_object_wait_one(h.process, MT_SIGNAL_TERMINATED, gt_deadline_ms(20),
+				  &(mt_signals_t){ 0 }), MT_ERR_TIMED_OUT);
+	GT_OK(mt_handle_close(th));
+	gt_wait(h.process, MT_SIGNAL_TERMINATED, 2000);
+	mt_spawn_release(&h);
+}
