@@ -36,6 +36,8 @@ USER_PROGS += testinit
 testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S))
 USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
+USER_PROGS += sysfuzz
+sysfuzz_SRCS := $(sort $(wildcard user/sysfuzz/*.c))
 
 USER_ELFS  := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
 
