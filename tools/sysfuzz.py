@@ -3,6 +3,7 @@
 docs/testing.md).
 
   sysfuzz.py --build build --calls N --seed S [--seeds K] [--args "init.k=v ..."]
+             [--image IMG]
 
 Boots build/mantra.img with `init=bin/sysfuzz` once per seed S, S+1, ...,
 S+K-1, each a campaign of N calls (debug=slab: freed kernel memory is
@@ -44,7 +45,7 @@ class Echo:
                 print(line, flush=True)
 
 
-def campaign(build, calls, seed, args):
+def campaign(build, image, calls, seed, args):
     config = (f"loglevel=warn init=bin/sysfuzz debug=slab init.calls={calls} "
               f"init.seed={seed} {args}").strip()
     log = os.path.join(build, f"sysfuzz-{seed}.log")
@@ -52,7 +53,7 @@ def campaign(build, calls, seed, args):
     print(f"== sysfuzz seed {seed}: {config}", flush=True)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mantra-sysfuzz-") as tmp:
-        img = run_tests.make_variant(os.path.join(build, "mantra.img"),
+        img = run_tests.make_variant(image or os.path.join(build, "mantra.img"),
                                      dict(name="sysfuzz", config=config), tmp)
         res = qemu.boot(img, timeout=timeout, log_path=log, echo=Echo())
     seconds = time.monotonic() - start
@@ -74,9 +75,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--args", default="")
+    ap.add_argument("--image", default="", help="another disk image (default BUILD/mantra.img)")
     a = ap.parse_args()
     failed = [s for s in range(a.seed, a.seed + a.seeds)
-              if not campaign(a.build, a.calls, s, a.args)]
+              if not campaign(a.build, a.image, a.calls, s, a.args)]
     if failed:
         print(f"sysfuzz: {len(failed)} of {a.seeds} campaigns failed: seeds {failed}")
         return 1

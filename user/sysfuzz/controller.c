@@ -10,8 +10,8 @@
  * (how often mt_debug_check runs while trees work), stall_ms (a tree that
  * makes no call for that long is killed and counted as stalled),
  * frame_slack (the leak check's allowance, below), verbose (a line per
- * tree, a table per system call), fastwait (1: let mt_ipc_reply_wait take
- * the IPC fast path, which has a known use-after-free; gen.c).
+ * tree, a table per system call), fastwait and replyown (1: exercise the
+ * paths of two known, unfixed kernel bugs; gen.c).
  *
  * The controller runs on a thread of its own at MT_PRIORITY_MAX, so
  * workers that raise their priorities cannot starve it.  A tree ends when
@@ -47,7 +47,7 @@
 
 struct fz_config {
 	uint64_t calls, seed, trees, budget, check_ms, stall_ms, frame_slack;
-	uint64_t verbose, fastwait;
+	uint64_t verbose, fastwait, replyown;
 };
 
 struct fz_tree {
@@ -111,7 +111,8 @@ static bool fz_tree_start(struct fz_campaign *c, struct fz_tree *t, uint64_t bud
 {
 	const struct mt_startup *su = c->su;
 	struct fz_spawn req = { .depth = 0, .bootfs = su->bootfs,
-				.flags = c->cfg.fastwait ? FZ_FAST_WAIT : 0 };
+				.flags = (c->cfg.fastwait ? FZ_FAST_WAIT : 0) |
+					 (c->cfg.replyown ? FZ_REPLY_OWN_EP : 0) };
 	mt_handle_t theirs = 0;
 	mt_status_t st;
 
@@ -485,6 +486,7 @@ static void fz_config(struct fz_config *cfg)
 	cfg->frame_slack = mt_startup_arg_u64("frame_slack", 256);
 	cfg->verbose = mt_startup_arg_u64("verbose", 0);
 	cfg->fastwait = mt_startup_arg_u64("fastwait", 0);
+	cfg->replyown = mt_startup_arg_u64("replyown", 0);
 }
 
 int fz_controller_main(const struct mt_startup *su)

@@ -30,10 +30,13 @@
  *   - handles the worker keeps for itself (fz_forbidden: its report
  *     channel, the statistics page, private duplicates of its process and
  *     the boot archive) are never passed, also not inside handle arrays;
- *   - mt_ipc_reply_wait never takes the IPC fast path unless the
- *     controller says fastwait=1: a receiver woken there after its
- *     endpoint lost its last handle frees the endpoint and uses it (a
- *     kernel bug found by this fuzzer, not fixed yet: docs/testing.md);
+ *   - two kernel bugs this fuzzer found in object/endpoint.c, not fixed
+ *     yet (docs/testing.md), are stepped around unless the controller
+ *     says otherwise: mt_ipc_reply_wait never takes the IPC fast path
+ *     (fastwait=1 allows it: a receiver woken there after its endpoint
+ *     lost its last handle frees the endpoint and uses it), and its reply
+ *     never carries the handle of the endpoint it waits on (replyown=1
+ *     allows it: that reply can free the endpoint the wait then uses);
  *   - thread_start of a thread of our own process at fz_helper_entry gets
  *     a fresh stack (at most FZ_HELPERS helpers per worker).
  * Everything else goes through: a worker that kills, unmaps or
@@ -716,6 +719,19 @@ static void fz_ipc_prepare(struct fz_thread *t, struct fz_call *c, int info_arg)
 	}
 }
 
+/* Keep h out of the handles the next IPC message carries (FZ_REPLY_OWN_EP). */
+static void fz_ipc_spare(struct fz_thread *t, mt_handle_t h)
+{
+	uint64_t ours = (uint64_t)(uintptr_t)fz_arena(t->index) + FZ_IPCBUF_OFF;
+	struct mt_ipc_buffer *b = (struct mt_ipc_buffer *)(uintptr_t)ours;
+
+	if (t->ipc_buffer != ours)
+		return;
+	for (uint32_t i = 0; i < MT_IPC_HANDLES_MAX; i++)
+		if (b->handles[i] == h)
+			b->handles[i] = 0;
+}
+
 /* Handle arrays the kernel reads: only values we may pass. */
 static void fz_sanitize_handles(uint64_t addr, uint64_t bytes, bool room)
 {
@@ -778,6 +794,8 @@ static bool fz_neuter(struct fz_thread *t, struct fz_call *c)
 		if (!(fz_w.flags & FZ_FAST_WAIT))
 			c->a[1] |= MT_IPC_SLOWPATH;     /* see FZ_FAST_WAIT */
 		fz_ipc_prepare(t, c, 1);
+		if (!(fz_w.flags & FZ_REPLY_OWN_EP))
+			fz_ipc_spare(t, (mt_handle_t)c->a[0]);
 		break;
 	case MT_SYS_ipc_call:
 		fz_ipc_prepare(t, c, 1);

@@ -65,6 +65,9 @@ static inline volatile struct fz_stats *fz_stats(void)
 #define FZ_FAST_WAIT    (1u << 0)   /* fastwait=1: let mt_ipc_reply_wait take
 				       the fast path (a known use-after-free,
 				       docs/testing.md) */
+#define FZ_REPLY_OWN_EP (1u << 1)   /* replyown=1: let a reply of
+				       mt_ipc_reply_wait carry the handle of
+				       the endpoint it then waits on (another) */
 
 struct fz_box {
 	uint64_t magic;
