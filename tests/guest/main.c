@@ -192,6 +192,23 @@ static void gt_helper_spawn(enum gt_helper id, uint16_t param, uint32_t policy,
 		gt_helper_count++;
 }
 
+void gt_helper_release(struct mt_spawn_result *res)
+{
+	struct mt_object_info mine, kept;
+
+	if (mt_object_info(res->process, &mine) >= 0) {
+		for (int i = 0; i < gt_helper_count; i++) {
+			if (mt_object_info(gt_helpers[i], &kept) < 0 ||
+			    kept.koid != mine.koid)
+				continue;
+			mt_handle_drop(gt_helpers[i]);
+			gt_helpers[i] = gt_helpers[--gt_helper_count];
+			break;
+		}
+	}
+	mt_spawn_release(res);
+}
+
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out)
 {
