@@ -7,7 +7,8 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-nostdinc -isystem $(RESOURCE_DIR)/include \
 	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
-	-fno-pic -fno-pie -fno-stack-protector -fno-builtin \
+	-fno-pic -fno-pie -fno-builtin \
+	-fstack-protector-strong -mstack-protector-guard=global \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -ffunction-sections \

@@ -45,6 +45,19 @@ __attribute__((noinline)) void crashtest_assert(void)
 	assert(one == 2);
 }
 
+/* Overrun a local array up to the saved frame pointer: that rewrites the
+ * stack protector's canary, which lies between them, and leaves the frame
+ * link and return address intact, so the panic's backtrace names us. */
+__attribute__((noinline)) void crashtest_stack_smash(void)
+{
+	volatile char buf[16];
+	char *end = __builtin_frame_address(0);
+	size_t n = (size_t)(end - (char *)buf);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = 'A';
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -53,6 +66,7 @@ static const struct {
 	{ "stack_overflow", crashtest_stack_overflow },
 	{ "exec_data", crashtest_exec_data },
 	{ "assert", crashtest_assert },
+	{ "stack_smash", crashtest_stack_smash },
 };
 
 void crashtest_run(const char *name)
