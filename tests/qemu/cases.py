@@ -146,4 +146,10 @@ CASES = [
     panic_case("assert", "assert", r"assertion failed: one == 2", "crashtest_assert"),
     panic_case("stack_smash", "stack_smash", r"stack smashing detected",
                "crashtest_stack_smash"),
+    panic_case("smap", "smap",
+               r"page fault at 0x40000000: protection violation on read \(SMAP: ",
+               "crashtest_smap"),
+    panic_case("smep", "smep",
+               r"page fault at 0x40000000: protection violation on instruction fetch "
+               r"\(SMEP: ", "crashtest_smep"),
 ]
