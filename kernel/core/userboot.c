@@ -28,7 +28,7 @@ static mt_status_t map_new_memory(struct aspace *as, vaddr_t va, uint64_t size,
 
 	if (r != MT_OK)
 		return r;
-	r = aspace_map(as, va, mo, 0, mo->size, prot | MT_MAP_FIXED, prot, &at);
+	r = aspace_map(as, va, mo, 0, mo->size, prot | MT_MAP_FIXED, prot, NULL, &at);
 	if (r == MT_OK)
 		*out = mo;
 	object_unref(&mo->obj);         /* the mapping keeps it */

@@ -172,8 +172,9 @@ static void msg_free(struct channel_msg *m, bool handles_owned,
 			struct channel_msg *m_ =                              \
 				container_of(n_, struct channel_msg, node);   \
 			for (uint32_t i_ = 0; i_ < m_->nhandles; i_++) {      \
-				struct object *o_ = m_->handles[i_].obj;      \
-				if (o_->type != MT_OBJ_CHANNEL)               \
+				struct object *o_ =                           \
+					handle_in_flight_obj(&m_->handles[i_]); \
+				if (!o_ || o_->type != MT_OBJ_CHANNEL)        \
 					continue;                             \
 				struct channel_end *f = to_end(o_);           \
 				body;                                         \
@@ -466,10 +467,11 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 		object_signal(&end->obj, MT_SIGNAL_WRITABLE, 0);
 	if (!n)
 		return MT_OK;
-	for (uint32_t i = 0; i < n; i++)        /* ends queued: a cycle? */
-		if (m->handles[i].obj->type == MT_OBJ_CHANNEL &&
-		    gc_candidate(to_end(m->handles[i].obj)))
-			gc_defer(to_end(m->handles[i].obj));
+	for (uint32_t i = 0; i < n; i++) {      /* ends queued: a cycle? */
+		struct object *o = handle_in_flight_obj(&m->handles[i]);
+		if (o->type == MT_OBJ_CHANNEL && gc_candidate(to_end(o)))
+			gc_defer(to_end(o));
+	}
 	gc_run();
 	return MT_OK;
 }

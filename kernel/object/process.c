@@ -201,13 +201,23 @@ mt_status_t sys_process_give_handle(mt_handle_t process, mt_handle_t handle,
 	struct process *p;
 	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
 
+	mt_handle_t h = MT_HANDLE_INVALID;
+
 	if (r == MT_OK)
 		r = handle_lookup(mine, handle, 0, MT_RIGHT_TRANSFER, &e);
-	if (r == MT_OK)      /* rights and badge travel with the handle */
-		r = handle_install_to_user(&p->handles, e->obj, e->rights, e->badge, out);
-	if (r == MT_OK)
-		handle_remove(mine, handle);
-	return r;
+	if (r != MT_OK)
+		return r;
+	if (!p->handles.slots || handle_table_count(&p->handles) >= MT_HANDLES_MAX - 1)
+		return MT_ERR_NO_RESOURCES;
+	/* Probe the result word, then move the capability (rights, badge and
+	 * place in the derivation tree travel with it): nothing can fail. */
+	if ((r = copy_to_user(out, &h, sizeof(h))) != MT_OK)
+		return r;
+	r = handle_move(mine, handle, &p->handles, &h);
+	assert(r == MT_OK);
+	/* Only fails if another thread unmapped `out` meanwhile: the handle
+	 * then sits in p unnamed, as if the caller had lost the value. */
+	return copy_to_user(out, &h, sizeof(h));
 }
 
 mt_status_t sys_task_kill(mt_handle_t task)

@@ -1,6 +1,7 @@
 /* Address spaces: mappings of memory objects and user page faults
  * (kernel/vm.h). */
 #include <kernel/arch.h>
+#include <kernel/cap.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
 #include <kernel/usercopy.h>
@@ -14,10 +15,13 @@
 /* Where mappings without MT_MAP_FIXED go: above the usual program area. */
 #define ASPACE_ANY_BASE 0x0000100000000000ULL
 
+static struct list_node all_aspaces = LIST_INIT(all_aspaces);
+
 static void aspace_destroy(struct object *obj)
 {
 	struct aspace *as = container_of(obj, struct aspace, obj);
 
+	list_remove(&as->all);
 	aspace_teardown(as);
 	kfree(as->maps);
 	if (as->arch.pml4)
@@ -45,6 +49,7 @@ mt_status_t aspace_create(struct aspace **out)
 		return r;
 	}
 	object_init(&as->obj, MT_OBJ_ASPACE, &aspace_ops);
+	list_add_tail(&all_aspaces, &as->all);
 	*out = as;
 	return MT_OK;
 }
@@ -105,7 +110,7 @@ static vaddr_t find_free(const struct aspace *as, uint64_t len)
 
 mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 		       uint64_t offset, uint64_t len, uint32_t flags,
-		       uint32_t max_prot, vaddr_t *out)
+		       uint32_t max_prot, struct cap *via, vaddr_t *out)
 {
 	uint32_t prot = flags & (MT_PROT_READ | MT_PROT_WRITE | MT_PROT_EXEC);
 	uint32_t i;
@@ -131,9 +136,13 @@ mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 	}
 	i = find_index(as, addr);
 	memmove(&as->maps[i + 1], &as->maps[i], (as->count - i) * sizeof(struct mapping));
-	as->maps[i] = (struct mapping){ addr, len, mo, offset, prot, max_prot };
+	as->maps[i] = (struct mapping){ addr, len, mo, offset, prot, max_prot, via };
 	as->count++;
 	object_ref(&mo->obj);
+	if (via) {
+		cap_ref(via);
+		via->mapped = true;
+	}
 	*out = addr;
 	return MT_OK;
 }
@@ -146,6 +155,8 @@ static void remove_mapping(struct aspace *as, uint32_t i)
 	memmove(&as->maps[i], &as->maps[i + 1], (as->count - i - 1) * sizeof(struct mapping));
 	as->count--;
 	object_unref(&m.mo->obj);
+	if (m.via)
+		cap_unref(m.via);
 }
 
 mt_status_t aspace_unmap(struct aspace *as, vaddr_t addr, uint64_t len)
@@ -249,6 +260,18 @@ void aspace_unmap_object(struct aspace *as, struct memobj *mo)
 			remove_mapping(as, i);
 }
 
+void aspace_unmap_cap_everywhere(struct cap *c)
+{
+	struct list_node *n;
+
+	for (n = all_aspaces.next; n != &all_aspaces; n = n->next) {
+		struct aspace *as = container_of(n, struct aspace, all);
+		for (uint32_t i = as->count; i-- > 0;)
+			if (as->maps[i].via == c)
+				remove_mapping(as, i);
+	}
+}
+
 void aspace_teardown(struct aspace *as)
 {
 	while (as->count)
@@ -298,7 +321,7 @@ mt_status_t sys_vm_map(mt_handle_t aspace, uint64_t addr, mt_handle_t memory,
 	if (prot & ~max_prot)
 		return MT_ERR_ACCESS_DENIED;
 	r = aspace_map(as, addr, container_of(me->obj, struct memobj, obj), offset,
-		       len, flags, max_prot, &at);
+		       len, flags, max_prot, me->cap, &at);
 	return r == MT_OK ? (mt_status_t)at : r;
 }
 

@@ -222,8 +222,9 @@ struct mt_kernel_stats {
 	uint64_t live_threads;
 	uint64_t live_processes;
 	uint64_t heap_bytes;        /* kmalloc/slab bytes in use */
+	uint64_t live_caps;         /* capabilities (handles, in flight, mapped) */
 };
-_Static_assert(sizeof(struct mt_kernel_stats) == 48, "mt_kernel_stats layout");
+_Static_assert(sizeof(struct mt_kernel_stats) == 56, "mt_kernel_stats layout");
 
 /* Limits (explicit, documented in docs/abi.md). */
 #define MT_HANDLES_MAX        1024    /* per process */
