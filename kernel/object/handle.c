@@ -33,6 +33,7 @@ static struct cap *handle_take(struct handle_table *t, struct handle_entry *e)
 	e->gen = (uint16_t)(e->gen % 0x7fff + 1);   /* next generation, never 0 */
 	c->table = NULL;
 	t->used--;
+	quota_uncharge(t->quota, QUOTA_CAP_BYTES);
 	obj->handle_count--;
 	if (obj->ops->handles_changed)
 		obj->ops->handles_changed(obj, rights, -1);
@@ -68,6 +69,8 @@ mt_status_t handle_install_cap(struct handle_table *t, struct cap *c,
 	assert(obj && !c->table);
 	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
 	for (uint32_t n = 0; n < MT_HANDLES_MAX - 1; n++) {
 		uint32_t i = (t->hint + n - 1) % (MT_HANDLES_MAX - 1) + 1;
 		struct handle_entry *e = &t->slots[i];
@@ -110,6 +113,9 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 {
 	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(t->quota, QUOTA_CAP_BYTES);      /* checked: room */
 	return install_new(t, cap_create(obj, rights & MT_RIGHTS_ALL, 0), out);
 }
 
@@ -133,6 +139,9 @@ mt_status_t handle_move(struct handle_table *from, mt_handle_t h,
 		return MT_ERR_BAD_HANDLE;
 	if (!to->slots || to->used >= MT_HANDLES_MAX - 1)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(to->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(to->quota, QUOTA_CAP_BYTES);     /* checked: room */
 	r = handle_install_cap(to, handle_take(from, e), out);
 	assert(r == MT_OK);                     /* room was checked */
 	return r;
@@ -184,6 +193,9 @@ mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
 {
 	if (!t->slots || t->used + n >= MT_HANDLES_MAX)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES);  /* room */
 	for (uint32_t i = 0; i < n; i++) {
 		mt_status_t r;
 

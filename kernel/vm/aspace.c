@@ -22,6 +22,7 @@ static void aspace_destroy(struct object *obj)
 	struct aspace *as = container_of(obj, struct aspace, obj);
 
 	list_remove(&as->all);
+	quota_uncharge(as->obj.quota, as->tables_charged * PAGE_SIZE);
 	aspace_teardown(as);
 	kfree(as->maps);
 	if (as->arch.pml4)
@@ -34,21 +35,36 @@ static const struct object_ops aspace_ops = {
 	.destroy = aspace_destroy,
 };
 
-mt_status_t aspace_create(struct aspace **out)
-{
-	struct aspace *as = kzalloc(sizeof(*as));
-	mt_status_t r;
+/* The structure, its mappings array and its PML4. */
+#define ASPACE_CHARGE (sizeof(struct aspace) + \
+		       MT_MAPPINGS_MAX * sizeof(struct mapping) + PAGE_SIZE)
 
-	if (!as)
+mt_status_t aspace_create(struct quota *q, struct aspace **out)
+{
+	struct aspace *as;
+	mt_status_t r = quota_charge(q, ASPACE_CHARGE);
+
+	if (r != MT_OK)
+		return r;
+	as = kzalloc(sizeof(*as));
+	if (!as) {
+		quota_uncharge(q, ASPACE_CHARGE);
 		return MT_ERR_NO_MEMORY;
+	}
 	as->maps = kmalloc(MT_MAPPINGS_MAX * sizeof(struct mapping));
 	r = as->maps ? arch_aspace_init(&as->arch) : MT_ERR_NO_MEMORY;
 	if (r != MT_OK) {
 		kfree(as->maps);
 		kfree(as);
+		quota_uncharge(q, ASPACE_CHARGE);
 		return r;
 	}
 	object_init(&as->obj, MT_OBJ_ASPACE, &aspace_ops);
+	if (q) {
+		quota_ref(q);
+		as->obj.quota = q;
+		as->obj.charge = ASPACE_CHARGE;
+	}
 	list_add_tail(&all_aspaces, &as->all);
 	*out = as;
 	return MT_OK;
@@ -214,7 +230,20 @@ bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access)
 	va &= ~(vaddr_t)(PAGE_SIZE - 1);
 	if (memobj_page(m->mo, (m->offset + (va - m->base)) / PAGE_SIZE, &pa) != MT_OK)
 		return false;
-	return arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) == MT_OK;
+	if (arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) != MT_OK)
+		return false;
+	/* New page tables are charged after the fact; if they do not fit,
+	 * the access fails (they stay, uncharged, until the space goes:
+	 * at most three frames per failed fault). */
+	if (as->arch.tables > as->tables_charged) {
+		uint64_t n = as->arch.tables - as->tables_charged;
+		if (quota_charge(as->obj.quota, n * PAGE_SIZE) != MT_OK) {
+			arch_user_unmap_range(&as->arch, va, PAGE_SIZE);
+			return false;
+		}
+		as->tables_charged += n;
+	}
+	return true;
 }
 
 void *aspace_resolve(struct aspace *as, vaddr_t va, bool write, size_t *avail)

@@ -15,6 +15,7 @@
 
 #include <kernel/cap.h>
 #include <kernel/object.h>
+#include <kernel/quota.h>
 
 struct handle_entry {
 	struct object *obj;         /* NULL: free; else cap->obj */
@@ -30,6 +31,7 @@ _Static_assert(sizeof(struct handle_entry) == 32, "handle_entry layout");
 
 struct handle_table {
 	struct handle_entry *slots; /* MT_HANDLES_MAX entries, kzalloc'd */
+	struct quota *quota;        /* charged QUOTA_CAP_BYTES per handle */
 	uint32_t used;
 	uint32_t hint;              /* where to start looking for a free slot */
 };

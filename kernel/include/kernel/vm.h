@@ -50,6 +50,7 @@ struct aspace {
 	struct mapping *maps;           /* MT_MAPPINGS_MAX entries, kmalloc'd */
 	uint32_t count;
 	bool dead;                      /* torn down: maps nothing, accepts nothing */
+	uint64_t tables_charged;        /* page-table frames charged to obj.quota */
 	struct list_node all;           /* every address space (revocation) */
 };
 
@@ -64,7 +65,9 @@ mt_status_t memobj_write_kernel(struct memobj *mo, uint64_t off, const void *src
 mt_status_t memobj_copy_user(struct memobj *mo, uint64_t off, uintptr_t ubuf,
 			     size_t len, bool to_user) __must_check;
 
-mt_status_t aspace_create(struct aspace **out) __must_check;
+/* An empty address space charged to q (kernel/quota.h), as are the page
+ * tables it grows. */
+mt_status_t aspace_create(struct quota *q, struct aspace **out) __must_check;
 /* Map mo; `via` is the capability the mapping is made through (it holds
  * a reference to it, and revoking it unmaps), NULL for the kernel's own. */
 mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
