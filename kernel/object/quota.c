@@ -3,12 +3,15 @@
 #include <kernel/quota.h>
 #include <kernel/slab.h>
 
+static struct list_node all_quotas = LIST_INIT(all_quotas);
+
 static struct quota *quota_new(struct quota *parent, uint64_t limit)
 {
 	struct quota *q = kzalloc(sizeof(*q));
 
 	if (!q)
 		return NULL;
+	list_add_tail(&all_quotas, &q->all);
 	q->limit = limit;
 	q->parent = parent;
 	q->refs = 1;
@@ -99,5 +102,36 @@ void quota_put(struct quota *q)
 			quota_uncharge(q->parent, q->limit);
 		quota_put(q->parent);
 	}
+	list_remove(&q->all);
 	kfree(q);
+}
+
+/* What q's children account for in q->used. */
+static uint64_t children_share(const struct quota *q)
+{
+	uint64_t sum = 0;
+
+	for (struct list_node *n = all_quotas.next; n != &all_quotas; n = n->next) {
+		const struct quota *c = container_of(n, struct quota, all);
+		if (c->parent == q)
+			sum += c->carved ? c->limit : c->used;
+	}
+	return sum;
+}
+
+void quota_check_all(void)
+{
+	for (struct list_node *n = all_quotas.next; n != &all_quotas; n = n->next) {
+		const struct quota *q = container_of(n, struct quota, all);
+		if (!q->refs)
+			panic("invariant: quota %p has no reference", (const void *)q);
+		if ((q->carved || !q->parent) && q->used > q->limit)
+			panic("invariant: quota %p uses %lu of %lu", (const void *)q,
+			      q->used, q->limit);
+		if (q->carved && q->used > q->limit)
+			panic("invariant: quota %p over its limit", (const void *)q);
+		if (children_share(q) > q->used)
+			panic("invariant: quota %p: children account for %lu, it uses %lu",
+			      (const void *)q, children_share(q), q->used);
+	}
 }

@@ -24,6 +24,7 @@
 #ifndef KERNEL_QUOTA_H
 #define KERNEL_QUOTA_H
 
+#include <kernel/list.h>
 #include <kernel/types.h>
 #include <mantra/errors.h>
 #include <mantra/types.h>
@@ -34,6 +35,7 @@ struct quota {
 	struct quota *parent;           /* one reference; NULL: the root */
 	uint32_t refs;
 	bool carved;                    /* limit reserved in the parent */
+	struct list_node all;           /* every node, for quota_check_all */
 };
 
 /* Bytes charged for one capability (a handle or a handle in flight). */
@@ -61,5 +63,10 @@ mt_status_t quota_set_limit(struct quota *q, uint64_t limit) __must_check;
 
 /* The node whose limit bounds q's charges (q itself when carved). */
 struct quota *quota_bound(struct quota *q);
+
+/* Panic unless every node is consistent: a bound node's use within its
+ * limit, and what its children account for within its use (the debug
+ * invariant checker). */
+void quota_check_all(void);
 
 #endif /* KERNEL_QUOTA_H */
