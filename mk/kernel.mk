@@ -41,10 +41,13 @@ ASM_OFFSETS := $(KBUILD)/include/generated/asm_offsets.h
 $(ASM_OFFSETS): kernel/arch/$(KARCH)/offsets/asm_offsets.c $(KBUILD)/flags | $(SYSCALL_GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	$(Q)$(CLANG) $(filter-out -MMD -MP -g,$(KCFLAGS)) -S -o - $< | \
+	$(Q)$(CLANG) $(filter-out -MMD -MP -g,$(KCFLAGS)) -MMD -MP -MF $@.d -MT $@ \
+		-S -o - $< | \
 		sed -n 's/.*OFFSET \([A-Z_0-9]*\) \([0-9]*\).*/#define \1 \2/p' > $@.tmp
 	$(Q)mv $@.tmp $@
 $(patsubst %,$(KBUILD)/%.o,$(filter %.S,$(KERNEL_SRCS))): $(ASM_OFFSETS)
+# The offsets change with the structures: rebuild when a header does.
+-include $(ASM_OFFSETS).d
 
 # Rebuild everything when the flags change.
 $(KBUILD)/flags: FORCE

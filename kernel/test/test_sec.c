@@ -26,11 +26,12 @@ struct aspace *ktest_user_page(uint32_t prot, uint8_t first, vaddr_t *va)
 	struct aspace *as;
 	struct memobj *mo;
 
-	if (aspace_create(&as) != MT_OK || memobj_create(PAGE_SIZE, &mo) != MT_OK)
+	/* Quota NULL: the kernel's own, uncharged. */
+	if (aspace_create(NULL, &as) != MT_OK || memobj_create(PAGE_SIZE, &mo) != MT_OK)
 		panic("ktest: no memory for a user page");
 	if (memobj_write_kernel(mo, 0, &first, 1) != MT_OK ||
 	    aspace_map(as, KTEST_USER_VA, mo, 0, PAGE_SIZE, prot | MT_MAP_FIXED,
-		       prot, va) != MT_OK)
+		       prot, NULL, va) != MT_OK)
 		panic("ktest: cannot map a user page");
 	object_unref(&mo->obj);         /* the mapping keeps it */
 	aspace_activate(as);

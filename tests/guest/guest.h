@@ -162,7 +162,9 @@ enum gt_helper {
 	GT_HELPER_IPC_CALLER = 8,  /* call box h[0] once; status in word[0] */
 	GT_HELPER_CHAN_ECHO = 9,   /* echo messages on channel h[0] */
 	GT_HELPER_SHM_SINK = 10,   /* consume the shm ring h[0], h[1] */
-	GT_HELPER_SEC = 11,        /* sec.* roles (sec.h, t12_sec*.c) */
+	GT_HELPER_QUOTA = 11,      /* exhaust its quota with objects of kind
+	                              param (t14_quota.c); results in the box */
+	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -196,6 +198,14 @@ static inline volatile struct gt_box *gt_box(void)
 void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
 			 const mt_handle_t *give, size_t n, mt_handle_t *box,
 			 struct mt_spawn_result *out);
+
+/* Spawn a helper with the box mapped and a quota carved for it: what it
+ * uses already plus `extra` bytes. */
+void gt_spawn_helper_quota(enum gt_helper id, uint16_t param, uint64_t extra,
+			   mt_handle_t *box, struct mt_spawn_result *out);
+
+/* The GT_HELPER_QUOTA role (never returns). */
+__attribute__((noreturn)) void gt_helper_quota_main(uint32_t param);
 
 /* Read word i of a helper's box. */
 uint64_t gt_box_word(mt_handle_t box, size_t i);

@@ -233,6 +233,20 @@ void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
 	GT_OK(mt_spawn_start(out));
 }
 
+void gt_spawn_helper_quota(enum gt_helper id, uint16_t param, uint64_t extra,
+			   mt_handle_t *box, struct mt_spawn_result *out)
+{
+	struct mt_quota_info qi;
+
+	gt_helper_spawn(id, param, MT_FAULT_POLICY_KILL, true, out);
+	GT_OK(mt_memory_create(MT_PAGE_SIZE, 0, box));
+	GT_OK(mt_vm_map(out->aspace, GT_BOX_ADDR, *box, 0, MT_PAGE_SIZE,
+			MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED));
+	GT_OK(mt_process_quota(out->process, &qi));
+	GT_OK(mt_process_set_quota(out->process, qi.used + extra));
+	GT_OK(mt_spawn_start(out));
+}
+
 uint64_t gt_box_word(mt_handle_t box, size_t i)
 {
 	uint64_t w = 0;

@@ -465,7 +465,7 @@ GT_TEST(syscall, null)
 GT_TEST(syscall, unknown_number)
 {
 	static const uint64_t numbers[] = {
-		MT_SYSCALL_INFO_COUNT, MT_SYSCALL_INFO_COUNT + 1, 255, 1000,
+		MT_SYS_COUNT, MT_SYS_COUNT + 1, 255, 1000,
 		0x7fffffff, 0xffffffff, 1ULL << 32, 1ULL << 63, UINT64_MAX,
 	};
 
