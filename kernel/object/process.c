@@ -33,9 +33,39 @@ static void process_destroy(struct object *obj)
 #define PROCESS_CHARGE (sizeof(struct process) + \
 			MT_HANDLES_MAX * sizeof(struct handle_entry))
 
+/* Handles to p in p's own table. */
+static uint32_t self_handles(struct process *p)
+{
+	uint32_t n = 0;
+
+	if (!p->handles.slots)
+		return 0;
+	for (uint32_t i = 1; i < MT_HANDLES_MAX; i++)
+		n += p->handles.slots[i].obj == &p->obj;
+	return n;
+}
+
+void process_kill(struct process *p, uint32_t how, int64_t code);
+
+/* A process that never started, named only by handles in its own table,
+ * can never be started or reached again (and would never be freed: the
+ * table holds it): kill it, which closes the table.  Cycles through
+ * other processes or channel queues are not found (docs/security.md). */
+static void process_handles_changed(struct object *obj, mt_rights_t rights, int delta)
+{
+	struct process *p = container_of(obj, struct process, obj);
+
+	(void)rights;
+	if (delta < 0 && p->state == PROCESS_NEW && !p->thread_count &&
+	    obj->handle_count &&
+	    obj->handle_count == self_handles(p))
+		process_kill(p, MT_TASK_KILLED, 0);
+}
+
 static const struct object_ops process_ops = {
 	.name = "process",
 	.destroy = process_destroy,
+	.handles_changed = process_handles_changed,
 };
 
 mt_status_t process_create(const char *name, size_t name_len,
