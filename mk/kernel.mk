@@ -7,7 +7,8 @@ KCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-nostdinc -isystem $(RESOURCE_DIR)/include \
 	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
-	-fno-pic -fno-pie -fno-stack-protector -fno-builtin \
+	-fno-pic -fno-pie -fno-builtin \
+	-fstack-protector-strong -mstack-protector-guard=global \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -ffunction-sections \
@@ -36,18 +37,17 @@ $(KBUILD)/include/generated/version.h: FORCE
 
 $(KBUILD)/kernel/core/main.c.o: $(KBUILD)/include/generated/version.h
 
-# Structure offsets for assembly (kernel/arch/*/offsets/asm_offsets.c),
-# remade whenever a header it includes changes (a struct that grows moves
-# the offsets the assembly uses).
+# Structure offsets for assembly (kernel/arch/*/offsets/asm_offsets.c).
 ASM_OFFSETS := $(KBUILD)/include/generated/asm_offsets.h
 $(ASM_OFFSETS): kernel/arch/$(KARCH)/offsets/asm_offsets.c $(KBUILD)/flags | $(SYSCALL_GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	$(Q)$(CLANG) $(filter-out -MMD -MP -g,$(KCFLAGS)) -MMD -MP -MF $@.d -MT $@ \
-		-S -o $@.s $<
-	$(Q)sed -n 's/.*OFFSET \([A-Z_0-9]*\) \([0-9]*\).*/#define \1 \2/p' $@.s > $@.tmp
+		-S -o - $< | \
+		sed -n 's/.*OFFSET \([A-Z_0-9]*\) \([0-9]*\).*/#define \1 \2/p' > $@.tmp
 	$(Q)mv $@.tmp $@
 $(patsubst %,$(KBUILD)/%.o,$(filter %.S,$(KERNEL_SRCS))): $(ASM_OFFSETS)
+# The offsets change with the structures: rebuild when a header does.
 -include $(ASM_OFFSETS).d
 
 # Rebuild everything when the flags change.

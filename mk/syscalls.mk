@@ -1,7 +1,7 @@
 # System calls: tools/gen_syscalls.py turns abi/syscalls.def (with the types
 # and error codes of abi/include/mantra/) into the user stubs, the argument
 # table for the hostile tests, the kernel prototypes and dispatch table, and
-# docs/abi.md.
+# docs/abi.md and docs/security.md (with the prose of abi/security.md.in).
 #
 # One run writes every file; the stamp records that run, so make runs the
 # generator once however many of its outputs are needed.  The generator
@@ -34,9 +34,13 @@ $(SYSCALL_GEN_HEADERS) $(SYSCALL_TABLE_SRC): $(SYSCALL_STAMP)
 .PHONY: syscalls docs docs-check
 syscalls: $(SYSCALL_GEN_HEADERS) $(SYSCALL_TABLE_SRC)
 
+SECURITY_TEMPLATE   := abi/security.md.in
+
 docs:
-	@echo "  GEN     docs/abi.md"
-	$(Q)$(SYSCALL_GEN_CMD) --docs docs/abi.md
+	@echo "  GEN     docs/abi.md docs/security.md"
+	$(Q)$(SYSCALL_GEN_CMD) --docs docs/abi.md \
+		--security-template $(SECURITY_TEMPLATE) --security docs/security.md
 
 docs-check:
-	$(Q)$(SYSCALL_GEN_CMD) --check-docs docs/abi.md
+	$(Q)$(SYSCALL_GEN_CMD) --check-docs docs/abi.md \
+		--security-template $(SECURITY_TEMPLATE) --check-security docs/security.md

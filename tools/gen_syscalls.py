@@ -11,14 +11,19 @@ error codes in abi/include/mantra/errors.h, this tool writes:
   OUT/kernel/syscall_decls.h             kernel prototypes sys_<name>()
   OUT/kernel/syscall_table.c             dispatch table and names
   docs/abi.md                            the reference (--docs)
+  docs/security.md                       who may call what (--security, from
+                                         the template abi/security.md.in)
 
   gen_syscalls.py --def DEF --types TYPES_H --errors ERRORS_H
                   [--out-dir OUT] [--docs FILE] [--check-docs FILE]
+                  [--security-template IN [--security FILE]
+                   [--check-security FILE]]
 
 Generated files are rewritten only when their content changes, so make does
 not rebuild what did not change.  Output never depends on the paths given.
 Every problem in the definition is reported as FILE:LINE: error: ...; the
-exit status is 1 then, and 1 from --check-docs when the doc is stale.
+exit status is 1 then, and 1 from --check-docs or --check-security when
+that doc is stale.
 """
 import argparse
 import os
@@ -44,6 +49,11 @@ C_KEYWORDS = frozenset("""auto break case char const continue default do
     restrict return short signed sizeof static struct switch typedef union
     unsigned void volatile while bool true false""".split())
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# What a call without a handle argument can do (the `ambient` directive):
+# act on the caller only, create new objects that only the caller can name,
+# or answer the call the thread is serving.  Index = MT_AMBIENT_* value.
+AMBIENT_KINDS = ("none", "self", "create", "reply")
 
 ARG_VALUE, ARG_HANDLE, ARG_USER_IN, ARG_USER_OUT = range(4)
 KIND_NAMES = ("MT_ARG_VALUE", "MT_ARG_HANDLE", "MT_ARG_USER_IN", "MT_ARG_USER_OUT")
@@ -198,6 +208,11 @@ class Call:
         self.returns = None
         self.errors = []
         self.doc = []               # lines; "" separates paragraphs
+        self.ambient = None         # (kind, text, line) for calls without a handle
+        self.bad_arg = False        # an argument was refused
+
+    def handle_args(self):
+        return [a for a in self.args if a.handle]
 
     def arg_index(self, name):
         for i, a in enumerate(self.args):
@@ -290,6 +305,7 @@ class DefParser:
         call = self.calls[-1]
         parsed = self._parse_arg(n, rest)
         if parsed is None:
+            call.bad_arg = True         # reported; its kind is unknown
             return
         if len(call.args) == MAX_ARGS:
             self.error(n, f"'{call.name}': more than {MAX_ARGS} arguments")
@@ -328,6 +344,19 @@ class DefParser:
 
     def _d_doc(self, n, rest):
         self.calls[-1].doc.append(rest)
+
+    def _d_ambient(self, n, rest):
+        """The first line names the kind; later lines continue the text."""
+        call = self.calls[-1]
+        if call.ambient is not None:
+            kind, text, first = call.ambient
+            call.ambient = (kind, squash(text + " " + rest), first)
+            return
+        kind, _, text = rest.partition(" ")
+        if kind not in AMBIENT_KINDS[1:] or not text.strip():
+            self.error(n, "expected 'ambient self|create|reply TEXT'")
+        else:
+            call.ambient = (kind, squash(text), n)
 
     # Arguments.
 
@@ -431,6 +460,13 @@ class DefParser:
                                    + ", ".join(SIZE_TYPES) + ")")
         if not call.paragraphs():
             self.error(call.line, f"'{call.name}' has no doc")
+        # No ambient authority, written down: a call that takes no handle
+        # must say what it lets a process without handles do.
+        if call.ambient and call.handle_args():
+            self.error(call.ambient[2], f"'ambient' on '{call.name}', which takes a handle")
+        elif not call.ambient and not call.handle_args() and not call.bad_arg:
+            self.error(call.line, f"'{call.name}' takes no handle: it needs "
+                                  "'ambient self|create|reply TEXT' (docs/security.md)")
 
 
 # ---------------------------------------------------------------------------
@@ -528,11 +564,16 @@ def arg_info(call, a):
             f"{fixed}, {obj}, {rights} }},")
 
 
+def ambient_name(call):
+    return "MT_AMBIENT_" + (call.ambient[0] if call.ambient else "none").upper()
+
+
 def call_info(call):
     errors = " |\n\t\t          ".join(f"MT_ERR_BIT(MT_ERR_{e})" for e in call.errors) or "0"
     out = ["\t{", f'\t\t.name = "{call.name}",', f"\t\t.number = MT_SYS_{call.name},",
            f"\t\t.nargs = {len(call.args)},",
            f"\t\t.noreturn = {'true' if call.noreturn else 'false'},",
+           f"\t\t.ambient = {ambient_name(call)},",
            f"\t\t.errors = {errors},"]
     if call.args:
         out.append("\t\t.args = {")
@@ -554,6 +595,13 @@ def gen_info(calls):
 #define MT_ARG_USER_IN  2   /* user memory the kernel reads */
 #define MT_ARG_USER_OUT 3   /* user memory the kernel writes */
 
+/* What a call that takes no handle lets a process do (docs/security.md):
+ * nothing else needs authority beyond the handles a process holds. */
+#define MT_AMBIENT_NONE   0 /* takes a handle: needs one with the rights */
+#define MT_AMBIENT_SELF   1 /* acts on the calling thread or process only */
+#define MT_AMBIENT_CREATE 2 /* makes new objects; only the caller gets handles */
+#define MT_AMBIENT_REPLY  3 /* answers the call this thread is serving */
+
 /* The bit of an error code (a negative MT_ERR_*) in mt_syscall_info.errors. */
 #define MT_ERR_BIT(code) (1ull << -(code))
 
@@ -572,6 +620,7 @@ struct mt_syscall_info {
 	uint32_t number;        /* MT_SYS_* */
 	uint8_t nargs;
 	bool noreturn;
+	uint8_t ambient;        /* MT_AMBIENT_* */
 	uint64_t errors;        /* MT_ERR_BIT() of each error it may return */
 	struct mt_syscall_arg_info args[6];
 };
@@ -765,6 +814,9 @@ def doc_call(h, call):
     out += [para(p) for p in call.paragraphs()]
     if call.args:
         out.append("Arguments:\n\n" + "\n".join(doc_arg(call, a) for a in call.args) + "\n")
+    if call.ambient:
+        out.append(para("Needs no handle: " + call.ambient[1] + " "
+                        "([security.md](security.md))."))
     if call.noreturn:
         out.append("Returns: never.\n")
     else:
@@ -791,6 +843,84 @@ def gen_docs(h, intro, calls):
     for c in sorted_calls(calls):
         out += doc_call(h, c)
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# docs/security.md: the template's prose around tables made from the
+# definition, so the list of who may call what cannot drift from the calls.
+
+SECURITY_TEMPLATE_NAME = "abi/security.md.in"
+SECURITY_SLOTS = ("@BANNER@", "@CALL_TABLE@", "@NO_HANDLE_TABLE@", "@RIGHTS_TABLE@")
+AMBIENT_SUMMARY = {
+    "self": "none (acts on the caller only)",
+    "create": "none (creates new objects for the caller)",
+    "reply": "none (the reply owed to the call being served)",
+}
+
+
+def rights_cell(a):
+    return " and ".join(f"`{r}`" for r in a.rights) or "none"
+
+
+def security_call_rows(calls):
+    """One row per handle argument (the call's name on the first only), or
+    one row saying what the call does without a handle."""
+    rows = []
+    for c in sorted_calls(calls):
+        first = [str(c.number), f"`mt_{c.name}`"]
+        if c.ambient:
+            rows.append(first + [AMBIENT_SUMMARY[c.ambient[0]], "—", "—"])
+            continue
+        for i, a in enumerate(c.handle_args()):
+            obj = "any" if a.handle == "any" else f"`MT_OBJ_{a.handle}`"
+            rows.append((first if i == 0 else ["", ""])
+                        + [f"`{a.name}`", obj, rights_cell(a)])
+    return rows
+
+
+def security_rights_rows(h, calls):
+    """For each right, the calls (and handle types) that need it."""
+    rows = []
+    for right in h.rights:
+        uses = [f"`{c.name}` ({'any' if a.handle == 'any' else a.handle})"
+                for c in sorted_calls(calls) for a in c.handle_args() if right in a.rights]
+        rows.append([f"`MT_RIGHT_{right}`",
+                     ", ".join(uses) or "no handle argument (see the note above)"])
+    return rows
+
+
+def gen_security(h, calls, template):
+    for slot in SECURITY_SLOTS:
+        if template.count(slot) != 1:
+            raise GenError(f"{SECURITY_TEMPLATE_NAME}: needs {slot} exactly once")
+    ambient = [[str(c.number), f"`mt_{c.name}`", c.ambient[0], cell(c.ambient[1])]
+               for c in sorted_calls(calls) if c.ambient]
+    parts = {
+        "@BANNER@": f"<!-- Generated by tools/gen_syscalls.py from {SECURITY_TEMPLATE_NAME}\n"
+                    f"     and {DEF_NAME}.  Do not edit: change those and run `make docs`. -->",
+        "@CALL_TABLE@": table(["#", "Call", "Handle argument", "Object type", "Rights needed"],
+                              security_call_rows(calls)).rstrip("\n"),
+        "@NO_HANDLE_TABLE@": table(["#", "Call", "Kind", "What it lets a process with no "
+                                    "handles do"], ambient).rstrip("\n"),
+        "@RIGHTS_TABLE@": table(["Right", "Needed by (handle type)"],
+                                security_rights_rows(h, calls)).rstrip("\n"),
+    }
+    for slot, text in parts.items():
+        template = template.replace(slot, text)
+    return template
+
+
+def check_doc(path, doc, how):
+    """0 if the file at path holds exactly doc, else 1 with a message."""
+    try:
+        current = read(path)
+    except GenError:
+        current = None
+    if current != doc:
+        print(f"{path} is stale: run `make docs` (tools/gen_syscalls.py {how})",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -837,7 +967,13 @@ def main(argv=None):
     ap.add_argument("--out-dir", help="write the headers and table under this directory")
     ap.add_argument("--docs", help="write the ABI reference (docs/abi.md)")
     ap.add_argument("--check-docs", help="exit 1 if this ABI reference is stale")
+    ap.add_argument("--security-template", help="abi/security.md.in")
+    ap.add_argument("--security", help="write the security model (docs/security.md)")
+    ap.add_argument("--check-security", help="exit 1 if this security model is stale")
     args = ap.parse_args(argv)
+    if (args.security or args.check_security) and not args.security_template:
+        ap.error("--security and --check-security need --security-template")
+    status = 0
     try:
         headers, intro, calls = load(args)
         if args.out_dir:
@@ -847,18 +983,17 @@ def main(argv=None):
         if args.docs:
             write_if_changed(args.docs, doc)
         if args.check_docs:
-            try:
-                current = read(args.check_docs)
-            except GenError:
-                current = None
-            if current != doc:
-                print(f"{args.check_docs} is stale: run `make docs` "
-                      f"(tools/gen_syscalls.py --docs)", file=sys.stderr)
-                return 1
+            status |= check_doc(args.check_docs, doc, "--docs")
+        if args.security_template:
+            sec = gen_security(headers, calls, read(args.security_template))
+            if args.security:
+                write_if_changed(args.security, sec)
+            if args.check_security:
+                status |= check_doc(args.check_security, sec, "--security")
     except GenError as e:
         print(e, file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
 if __name__ == "__main__":

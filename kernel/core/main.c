@@ -18,6 +18,7 @@
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
 #include <kernel/slab.h>
+#include <kernel/stackprot.h>
 #include <string/string.h>
 
 #define KSTACK_SIZE (4 * PAGE_SIZE)
@@ -122,13 +123,18 @@ __noreturn static void kmain_finish(void *unused)
 	sched_idle_loop();
 }
 
-__noreturn void kmain(const struct mantra_bootinfo *bi)
+/* The canary changes here, before any protected function runs; kmain
+ * itself is not protected and never returns (kernel/stackprot.h). */
+__no_stack_protector __noreturn void kmain(const struct mantra_bootinfo *bi)
 {
+	bool guard_hw = stack_guard_init();
 	vaddr_t stack;
 
 	arch_early_init();
 	klog(LOG_INFO, "MantraCore %s (%s) %s\n", MANTRA_VERSION, MANTRA_COMMIT,
 	     arch_name);
+	klog(LOG_INFO, "boot: stack protector on, canary from %s\n",
+	     guard_hw ? "the CPU's RNG" : "the cycle counter");
 	bootinfo_check(bi);
 	boot_info = *bi;
 	cmdline_init(boot_info.cmdline);

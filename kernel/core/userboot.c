@@ -30,7 +30,7 @@ static mt_status_t map_new_memory(struct aspace *as, vaddr_t va, uint64_t size,
 
 	if (r != MT_OK)
 		return r;
-	r = aspace_map(as, va, mo, 0, mo->size, prot | MT_MAP_FIXED, prot, &at);
+	r = aspace_map(as, va, mo, 0, mo->size, prot | MT_MAP_FIXED, prot, NULL, &at);
 	if (r == MT_OK)
 		*out = mo;
 	object_unref(&mo->obj);         /* the mapping keeps it */
@@ -130,6 +130,7 @@ static mt_status_t start_init(const char *name, const struct bootfs_file *f)
 	struct process *p;
 	struct thread *t;
 	struct memobj *stack;
+	struct quota *root;
 	const char *why;
 	mt_status_t r;
 
@@ -137,11 +138,16 @@ static mt_status_t start_init(const char *name, const struct bootfs_file *f)
 		klog(LOG_ERROR, "init: %s is not a valid program: %s\n", name, why);
 		return MT_ERR_INVALID_ARGS;
 	}
-	r = process_create("init", 4, &p);
+	/* init's quota is the memory there is. */
+	pmm_get_stats(&ps);
+	root = quota_root(ps.free_frames * PAGE_SIZE);
+	if (!root)
+		return MT_ERR_NO_MEMORY;
+	r = process_create("init", 4, root, true, &p);
+	quota_put(root);                /* init's now */
 	if (r != MT_OK)
 		return r;
 	p->is_init = true;
-	pmm_get_stats(&ps);
 	su.memory_allowance = ps.free_frames * PAGE_SIZE;
 	strlcpy(su.name, "init", sizeof(su.name));
 	r = load_segments(p, f->data, &info);

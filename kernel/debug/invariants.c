@@ -21,6 +21,7 @@
  * contiguous allocation).  Without memory for it the census is skipped
  * (and said so in the log); the other checks still run.
  */
+#include <kernel/cap.h>
 #include <kernel/invariants.h>
 #include <kernel/ipc.h>
 #include <kernel/log.h>
@@ -29,6 +30,7 @@
 #include <kernel/pmm.h>
 #include <kernel/port.h>
 #include <kernel/process.h>
+#include <kernel/quota.h>
 #include <kernel/sched.h>
 #include <kernel/slab.h>
 #include <kernel/syscall.h>
@@ -209,8 +211,9 @@ static void check_handles(struct census *c, struct process *p)
 		struct census_entry *ce;
 
 		if (!e->obj) {
-			INVARIANT(!e->rights && !e->badge,
-				  "process %s: free handle slot %u keeps rights %#x badge %#lx",
+			INVARIANT(!e->rights && !e->badge && !e->cap,
+				  "process %s: free handle slot %u keeps rights %#x badge "
+				  "%#lx or a capability",
 				  p->name, i, e->rights, e->badge);
 			INVARIANT(e->gen <= HANDLE_GEN_MAX,
 				  "process %s: slot %u generation %#x", p->name, i, e->gen);
@@ -219,6 +222,11 @@ static void check_handles(struct census *c, struct process *p)
 		used++;
 		INVARIANT(e->gen >= 1 && e->gen <= HANDLE_GEN_MAX,
 			  "process %s: handle slot %u has generation %#x", p->name, i, e->gen);
+		/* The slot caches its capability's object, rights and badge. */
+		INVARIANT(e->cap && e->cap->obj == e->obj && e->cap->rights == e->rights &&
+			  e->cap->badge == e->badge && e->cap->table == t &&
+			  e->cap->slot == i, "process %s: handle slot %u disagrees with "
+			  "its capability", p->name, i);
 		INVARIANT(!(e->rights & ~MT_RIGHTS_ALL),
 			  "process %s: handle slot %u has unknown rights %#x", p->name, i,
 			  e->rights);
@@ -278,7 +286,9 @@ static void check_ipc(struct census *c, struct thread *t)
 	INVARIANT(ipc->nhandles <= MT_IPC_HANDLES_MAX, "thread %s carries %u handles",
 		  t->name, ipc->nhandles);
 	for (uint32_t i = 0; i < ipc->nhandles; i++)
-		census_ref(c, ipc->handles[i].obj, "a call in flight");
+		if (handle_in_flight_obj(&ipc->handles[i]))     /* not revoked */
+			census_ref(c, handle_in_flight_obj(&ipc->handles[i]),
+				   "a call in flight");
 	if (ipc->ep)
 		census_ref(c, &ipc->ep->obj, "a queued caller");
 	switch (ipc->state) {
@@ -461,21 +471,21 @@ static void check_census(struct object *obj, void *ctx)
 	}
 }
 
-/* ---- Hooks for the capability work ------------------------------------- */
+/* ---- Capabilities and quotas ------------------------------------------- */
 
-/* The derivation tree of capabilities (parent and children of every
- * handle, revocation).  Checks nothing yet: handles have no derivation
- * tree until handle_revoke (system call 48) arrives; its work fills this
- * in. */
+/* The derivation tree of capabilities (kernel/cap.h): links, revoked
+ * capabilities without objects, installed ones where their slots say. */
 static void check_derivation_tree(void)
 {
+	cap_check_tree();
 }
 
-/* Quotas: what each process is charged (process.channel_bytes_queued,
- * later memory and objects) equals the sum of what it holds.  Checks
- * nothing yet: there are no quotas; the quota work fills this in. */
+/* Quotas (kernel/quota.h): every bound node within its limit, what its
+ * children account for within its use.  (That a node's use is the sum of
+ * the charges of what it holds is not checked yet.) */
 static void check_quota_sums(void)
 {
+	quota_check_all();
 }
 
 /* ---- The whole check ---------------------------------------------------- */

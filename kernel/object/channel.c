@@ -28,9 +28,9 @@
  * `spare` for the next message written to it: a conversation of small
  * messages allocates nothing.
  *
- * Accounting: every queued message is charged to its writer
- * (process.channel_bytes_queued += allocation size) until it is read or
- * dropped.  Nothing is refused on that count yet: there are no quotas.
+ * Accounting: every queued message is charged to its writer's quota
+ * (kernel/quota.h: the allocation and QUOTA_CAP_BYTES per handle) until
+ * it is read or dropped; a write that does not fit is MT_ERR_NO_MEMORY.
  *
  * Cycles.  An end cannot be sent through itself (handle_send_take's
  * `forbid`), but it can sit in its own queue (sent through its peer) or in
@@ -63,7 +63,8 @@
 struct channel_msg {
 	struct list_node node;          /* the receiving end's queue */
 	struct process *sender;         /* charged; one reference */
-	size_t charge;                  /* bytes charged: the allocation */
+	uint64_t charge;                /* bytes charged: the allocation and
+					   QUOTA_CAP_BYTES per handle */
 	uint32_t nbytes;
 	uint32_t nhandles;
 	struct handle_in_flight handles[];  /* then nbytes of data */
@@ -124,24 +125,28 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sen
 {
 	size_t size = sizeof(struct channel_msg) +
 		      n * sizeof(struct handle_in_flight) + nbytes;
+	uint64_t charge = MAX(size, (size_t)CHANNEL_SMALL) +
+			  (uint64_t)n * QUOTA_CAP_BYTES;
 	struct channel_msg *m;
 
+	if (quota_charge(sender->quota, charge) != MT_OK)
+		return NULL;
 	if (size <= CHANNEL_SMALL && to->spare) {
 		m = to->spare;
 		to->spare = NULL;
 	} else {
 		m = kmalloc(MAX(size, (size_t)CHANNEL_SMALL));
 	}
-	if (!m)
+	if (!m) {
+		quota_uncharge(sender->quota, charge);
 		return NULL;
-	size = MAX(size, (size_t)CHANNEL_SMALL);
+	}
 	list_init(&m->node);
 	m->sender = sender;
-	m->charge = size;
+	m->charge = charge;
 	m->nbytes = nbytes;
 	m->nhandles = n;
 	object_ref(&sender->obj);
-	sender->channel_bytes_queued += size;
 	return m;
 }
 
@@ -155,8 +160,7 @@ static void msg_free(struct channel_msg *m, bool handles_owned,
 
 	if (handles_owned)
 		handle_in_flight_drop(m->handles, m->nhandles);
-	assert(sender->channel_bytes_queued >= m->charge);
-	sender->channel_bytes_queued -= m->charge;
+	quota_uncharge(sender->quota, m->charge);
 	if (keep && !keep->spare && m->charge == CHANNEL_SMALL)
 		keep->spare = m;
 	else
@@ -172,8 +176,9 @@ static void msg_free(struct channel_msg *m, bool handles_owned,
 			struct channel_msg *m_ =                              \
 				container_of(n_, struct channel_msg, node);   \
 			for (uint32_t i_ = 0; i_ < m_->nhandles; i_++) {      \
-				struct object *o_ = m_->handles[i_].obj;      \
-				if (o_->type != MT_OBJ_CHANNEL)               \
+				struct object *o_ =                           \
+					handle_in_flight_obj(&m_->handles[i_]); \
+				if (!o_ || o_->type != MT_OBJ_CHANNEL)        \
 					continue;                             \
 				struct channel_end *f = to_end(o_);           \
 				body;                                         \
@@ -389,7 +394,9 @@ mt_status_t sys_channel_create(uintptr_t end0, uintptr_t end1)
 	r = channel_create(&a, &b);
 	if (r != MT_OK)
 		return r;
-	r = handle_install(t, &a->obj, MT_RIGHTS_ALL, &h0);
+	r = object_charge(&a->obj, sizeof(*a));
+	if (r == MT_OK && (r = object_charge(&b->obj, sizeof(*b))) == MT_OK)
+		r = handle_install(t, &a->obj, MT_RIGHTS_ALL, &h0);
 	if (r == MT_OK) {
 		r = handle_install(t, &b->obj, MT_RIGHTS_ALL, &h1);
 		if (r != MT_OK)
@@ -466,10 +473,11 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 		object_signal(&end->obj, MT_SIGNAL_WRITABLE, 0);
 	if (!n)
 		return MT_OK;
-	for (uint32_t i = 0; i < n; i++)        /* ends queued: a cycle? */
-		if (m->handles[i].obj->type == MT_OBJ_CHANNEL &&
-		    gc_candidate(to_end(m->handles[i].obj)))
-			gc_defer(to_end(m->handles[i].obj));
+	for (uint32_t i = 0; i < n; i++) {      /* ends queued: a cycle? */
+		struct object *o = handle_in_flight_obj(&m->handles[i]);
+		if (o->type == MT_OBJ_CHANNEL && gc_candidate(to_end(o)))
+			gc_defer(to_end(o));
+	}
 	gc_run();
 	return MT_OK;
 }

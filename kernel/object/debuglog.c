@@ -85,6 +85,7 @@ mt_status_t sys_debug_stats(mt_handle_t log, uintptr_t stats)
 		.live_threads = thread_live_count(),
 		.live_processes = process_live_count(),
 		.heap_bytes = kmem_bytes_in_use(),
+		.live_caps = cap_live_count(),
 	};
 	return copy_to_user(stats, &ks, sizeof(ks));
 }

@@ -493,8 +493,10 @@ mt_status_t sys_endpoint_create(uintptr_t out)
 	object_init(&ep->obj, MT_OBJ_ENDPOINT, &endpoint_ops);
 	wait_queue_init(&ep->senders);
 	wait_queue_init(&ep->receivers);
-	r = handle_give_user(&ep->obj, MT_RIGHTS_ALL & ~(MT_RIGHT_MAP | MT_RIGHT_EXECUTE |
-							 MT_RIGHT_MANAGE), out);
+	r = object_charge(&ep->obj, sizeof(*ep));
+	if (r == MT_OK)
+		r = handle_give_user(&ep->obj, MT_RIGHTS_ALL & ~(MT_RIGHT_MAP | MT_RIGHT_EXECUTE |
+								 MT_RIGHT_MANAGE), out);
 	object_unref(&ep->obj);
 	return r;
 }

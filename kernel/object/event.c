@@ -47,7 +47,9 @@ mt_status_t sys_event_create(uintptr_t out)
 	r = event_create(&ev);
 	if (r != MT_OK)
 		return r;
-	r = handle_give_user(ev, MT_RIGHTS_ALL, out);
+	r = object_charge(ev, sizeof(struct event));
+	if (r == MT_OK)
+		r = handle_give_user(ev, MT_RIGHTS_ALL, out);
 	object_unref(ev);               /* the handle holds it now (or nobody) */
 	return r;
 }

@@ -18,40 +18,59 @@ mt_status_t handle_table_init(struct handle_table *t)
 	return MT_OK;
 }
 
-static void handle_release(struct handle_entry *e)
+/* Empty slot e; returns its capability, whose holder reference the
+ * caller now owns.  The object is still referenced by the capability. */
+static struct cap *handle_take(struct handle_table *t, struct handle_entry *e)
 {
 	struct object *obj = e->obj;
 	mt_rights_t rights = e->rights;
+	struct cap *c = e->cap;
 
 	e->obj = NULL;
 	e->rights = 0;
 	e->badge = 0;
+	e->cap = NULL;
 	e->gen = (uint16_t)(e->gen % 0x7fff + 1);   /* next generation, never 0 */
+	c->table = NULL;
+	t->used--;
+	quota_uncharge(t->quota, QUOTA_CAP_BYTES);
 	obj->handle_count--;
 	if (obj->ops->handles_changed)
 		obj->ops->handles_changed(obj, rights, -1);
-	object_unref(obj);
+	return c;
+}
+
+static void handle_release(struct handle_table *t, struct handle_entry *e)
+{
+	cap_unref(handle_take(t, e));
+}
+
+void handle_slot_revoke(struct handle_table *t, uint32_t slot)
+{
+	handle_release(t, &t->slots[slot]);
 }
 
 void handle_table_destroy(struct handle_table *t)
 {
 	if (!t->slots)
 		return;
-	for (uint32_t i = 1; i < MT_HANDLES_MAX && t->used; i++) {
-		if (t->slots[i].obj) {
-			handle_release(&t->slots[i]);
-			t->used--;
-		}
-	}
+	for (uint32_t i = 1; i < MT_HANDLES_MAX && t->used; i++)
+		if (t->slots[i].obj)
+			handle_release(t, &t->slots[i]);
 	kfree(t->slots);
 	t->slots = NULL;
 }
 
-mt_status_t handle_install(struct handle_table *t, struct object *obj,
-			   mt_rights_t rights, mt_handle_t *out)
+mt_status_t handle_install_cap(struct handle_table *t, struct cap *c,
+			       mt_handle_t *out)
 {
+	struct object *obj = c->obj;
+
+	assert(obj && !c->table);
 	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
 	for (uint32_t n = 0; n < MT_HANDLES_MAX - 1; n++) {
 		uint32_t i = (t->hint + n - 1) % (MT_HANDLES_MAX - 1) + 1;
 		struct handle_entry *e = &t->slots[i];
@@ -60,9 +79,11 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 		if (!e->gen)
 			e->gen = 1;
 		e->obj = obj;
-		e->rights = rights & MT_RIGHTS_ALL;
-		e->badge = 0;
-		object_ref(obj);
+		e->rights = c->rights;
+		e->badge = c->badge;
+		e->cap = c;
+		c->table = t;
+		c->slot = i;
 		obj->handle_count++;
 		if (obj->ops->handles_changed)
 			obj->ops->handles_changed(obj, e->rights, +1);
@@ -74,13 +95,28 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 	return MT_ERR_NO_RESOURCES;
 }
 
-uint32_t handle_table_refs(const struct handle_table *t, const struct object *obj)
+/* Install a capability made by `make` (NULL: no memory), or drop it. */
+static mt_status_t install_new(struct handle_table *t, struct cap *c, mt_handle_t *out)
 {
-	uint32_t n = 0;
+	mt_status_t r;
 
-	for (uint32_t i = 1; t->slots && i < MT_HANDLES_MAX; i++)
-		n += t->slots[i].obj == obj;
-	return n;
+	if (!c)
+		return MT_ERR_NO_MEMORY;
+	r = handle_install_cap(t, c, out);
+	if (r != MT_OK)
+		cap_unref(c);
+	return r;
+}
+
+mt_status_t handle_install(struct handle_table *t, struct object *obj,
+			   mt_rights_t rights, mt_handle_t *out)
+{
+	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
+		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(t->quota, QUOTA_CAP_BYTES);      /* checked: room */
+	return install_new(t, cap_create(obj, rights & MT_RIGHTS_ALL, 0), out);
 }
 
 mt_status_t handle_remove(struct handle_table *t, mt_handle_t h)
@@ -89,24 +125,29 @@ mt_status_t handle_remove(struct handle_table *t, mt_handle_t h)
 
 	if (!e)
 		return MT_ERR_BAD_HANDLE;
-	handle_release(e);
-	t->used--;
+	handle_release(t, e);
 	return MT_OK;
 }
 
-/* ---- Handles in messages ------------------------------------------------ */
-
-/* Install obj with rights and badge (taking a reference). */
-static mt_status_t handle_install_badged(struct handle_table *t, struct object *obj,
-					 mt_rights_t rights, uint64_t badge,
-					 mt_handle_t *out)
+mt_status_t handle_move(struct handle_table *from, mt_handle_t h,
+		       struct handle_table *to, mt_handle_t *out)
 {
-	mt_status_t r = handle_install(t, obj, rights, out);
+	struct handle_entry *e = handle_entry(from, h);
+	mt_status_t r;
 
-	if (r == MT_OK)
-		t->slots[HANDLE_INDEX(*out)].badge = badge;
+	if (!e)
+		return MT_ERR_BAD_HANDLE;
+	if (!to->slots || to->used >= MT_HANDLES_MAX - 1)
+		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(to->quota, QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(to->quota, QUOTA_CAP_BYTES);     /* checked: room */
+	r = handle_install_cap(to, handle_take(from, e), out);
+	assert(r == MT_OK);                     /* room was checked */
 	return r;
 }
+
+/* ---- Handles in messages ------------------------------------------------ */
 
 mt_status_t handle_send_take(struct handle_table *t, const mt_handle_t *hs,
 			     uint32_t n, bool dup, const struct object *forbid,
@@ -126,15 +167,23 @@ mt_status_t handle_send_take(struct handle_table *t, const mt_handle_t *hs,
 			if (hs[j] == hs[i])
 				return MT_ERR_INVALID_ARGS;
 	}
+	if (dup) {                      /* the derived capabilities first */
+		for (uint32_t i = 0; i < n; i++) {
+			struct handle_entry *e = handle_entry(t, hs[i]);
+			out[i].cap = cap_derive(e->cap, e->rights, e->badge);
+			if (!out[i].cap) {
+				handle_in_flight_drop(out, i);
+				return MT_ERR_NO_MEMORY;
+			}
+		}
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct handle_entry *e = handle_entry(t, hs[i]);
-		out[i] = (struct handle_in_flight){ e->obj, e->rights, e->badge };
-		object_ref(e->obj);
 		if (grant && grant_from && e->obj->type == MT_OBJ_MEMORY)
 			aspace_unmap_object(grant_from,
 					    container_of(e->obj, struct memobj, obj));
 		if (!dup)
-			handle_remove(t, hs[i]);
+			out[i].cap = handle_take(t, e);
 	}
 	return MT_OK;
 }
@@ -144,11 +193,19 @@ mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
 {
 	if (!t->slots || t->used + n >= MT_HANDLES_MAX)
 		return MT_ERR_NO_RESOURCES;
+	if (quota_charge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES) != MT_OK)
+		return MT_ERR_NO_MEMORY;
+	quota_uncharge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES);  /* room */
 	for (uint32_t i = 0; i < n; i++) {
-		mt_status_t r = handle_install_badged(t, in[i].obj, in[i].rights,
-						      in[i].badge, &values[i]);
+		mt_status_t r;
+
+		if (!in[i].cap->obj) {          /* revoked on the way */
+			values[i] = MT_HANDLE_INVALID;
+			cap_unref(in[i].cap);
+			continue;
+		}
+		r = handle_install_cap(t, in[i].cap, &values[i]);
 		assert(r == MT_OK);             /* room was checked */
-		object_unref(in[i].obj);        /* the message's reference */
 	}
 	return MT_OK;
 }
@@ -156,7 +213,7 @@ mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
 void handle_in_flight_drop(struct handle_in_flight *in, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		object_unref(in[i].obj);
+		cap_unref(in[i].cap);
 }
 
 /* ---- System calls ------------------------------------------------------ */
@@ -169,7 +226,26 @@ mt_status_t handle_install_to_user(struct handle_table *t, struct object *obj,
 
 	if (!user_range_ok(uout, sizeof(h)))
 		return MT_ERR_BAD_ADDRESS;
-	r = handle_install_badged(t, obj, rights, badge, &h);
+	r = install_new(t, cap_create(obj, rights & MT_RIGHTS_ALL, badge), &h);
+	if (r == MT_OK && (r = copy_to_user(uout, &h, sizeof(h))) != MT_OK)
+		handle_remove(t, h);
+	return r;
+}
+
+/* Install cap c in the caller's table and copy the value to uout; on a
+ * bad pointer the handle goes again.  c is consumed either way. */
+static mt_status_t install_cap_to_user(struct cap *c, uintptr_t uout)
+{
+	struct handle_table *t = &process_current()->handles;
+	mt_handle_t h;
+	mt_status_t r;
+
+	if (!user_range_ok(uout, sizeof(h))) {
+		if (c)
+			cap_unref(c);
+		return MT_ERR_BAD_ADDRESS;
+	}
+	r = install_new(t, c, &h);
 	if (r == MT_OK && (r = copy_to_user(uout, &h, sizeof(h))) != MT_OK)
 		handle_remove(t, h);
 	return r;
@@ -189,8 +265,7 @@ mt_status_t sys_handle_badge(mt_handle_t handle, uint64_t badge, uintptr_t out)
 		return r;
 	if (!badge || e->badge)
 		return MT_ERR_INVALID_ARGS;
-	return handle_install_to_user(&process_current()->handles, e->obj, e->rights,
-				      badge, out);
+	return install_cap_to_user(cap_derive(e->cap, e->rights, badge), out);
 }
 
 mt_status_t sys_handle_close(mt_handle_t handle)
@@ -213,8 +288,20 @@ mt_status_t sys_handle_duplicate(mt_handle_t handle, mt_rights_t rights, uintptr
 	rights = derived_rights(e->rights, rights);
 	if (rights & ~e->rights)
 		return MT_ERR_INVALID_ARGS;     /* can only reduce */
-	return handle_install_to_user(&process_current()->handles, e->obj, rights,
-				      e->badge, out);
+	return install_cap_to_user(cap_derive(e->cap, rights, e->badge), out);
+}
+
+/* One step of revocation; restarted until every derived capability is
+ * gone (kernel/cap.h).  Needs no right: it only reaches what was derived
+ * from the caller's own capability. */
+mt_status_t sys_handle_revoke(mt_handle_t handle)
+{
+	struct handle_entry *e;
+	mt_status_t r = handle_get(handle, 0, 0, &e);
+
+	if (r != MT_OK)
+		return r;
+	return cap_revoke(e->cap) ? MT_OK : SYSCALL_RESTART;
 }
 
 /* Replace in place: the slot keeps the object and gets the new rights and
@@ -242,6 +329,7 @@ mt_status_t sys_handle_replace(mt_handle_t handle, mt_rights_t rights, uintptr_t
 		e->obj->ops->handles_changed(e->obj, e->rights, -1);
 	}
 	e->rights = rights;
+	e->cap->rights = rights;
 	return MT_OK;
 }
 

@@ -21,8 +21,23 @@ void object_init(struct object *obj, uint32_t type, const struct object_ops *ops
 	obj->ops = ops;
 	wait_queue_init(&obj->waiters);
 	list_init(&obj->observers);
+	obj->quota = NULL;
+	obj->charge = 0;
 	list_add_tail(&all_objects, &obj->all_node);
 	live_objects++;
+}
+
+mt_status_t object_charge(struct object *obj, uint64_t bytes)
+{
+	struct quota *q = process_current()->quota;
+	mt_status_t r = quota_charge(q, bytes);
+
+	if (r == MT_OK && q) {
+		quota_ref(q);
+		obj->quota = q;
+		obj->charge = bytes;
+	}
+	return r;
 }
 
 void object_unref(struct object *obj)
@@ -33,11 +48,18 @@ void object_unref(struct object *obj)
 			obj->ops->ref_dropped(obj);
 		return;
 	}
+	struct quota *q = obj->quota;
+	uint64_t charge = obj->charge;
+
 	assert(list_empty(&obj->waiters.threads));
 	port_observers_detach(obj);     /* no packet may name a dead object */
 	list_remove(&obj->all_node);
 	live_objects--;
 	obj->ops->destroy(obj);     /* frees the object too */
+	if (q) {
+		quota_uncharge(q, charge);
+		quota_put(q);
+	}
 }
 
 void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set)

@@ -93,11 +93,13 @@ static void port_dequeue(struct port *p, struct port_packet *pk)
 		p->obj.signals &= ~MT_SIGNAL_READABLE;  /* have no observers */
 }
 
-/* Free a packet just dequeued (user or signal; never a reserve). */
-static void packet_free(struct port_packet *pk)
+/* Free a packet of p just dequeued (user or signal); a reserve stays. */
+static void packet_free(struct port *p, struct port_packet *pk)
 {
-	if (!pk->reserved)
+	if (!pk->reserved) {
 		kfree(pk);
+		quota_uncharge(p->obj.quota, sizeof(*pk));
+	}
 }
 
 /* ---- Observers ---------------------------------------------------------
@@ -117,6 +119,7 @@ static void observer_free(struct port_observer *o)
 	assert(!o->watched && !o->pending);
 	list_remove(&o->port_node);
 	o->port->watches--;
+	quota_uncharge(o->port->obj.quota, sizeof(*o));
 	kfree(o);
 }
 
@@ -129,7 +132,7 @@ static void observer_drop_packets(struct port_observer *o)
 		struct port_packet *pk = container_of(n, struct port_packet, node);
 		if (pk->owner == o) {
 			port_dequeue(o->port, pk);
-			packet_free(pk);
+			packet_free(o->port, pk);
 		}
 	}
 }
@@ -146,8 +149,12 @@ static void observer_fire(struct port_observer *o, mt_signals_t current)
 	if (!list_linked(&o->reserve.node)) {
 		pk = &o->reserve;
 		pk->reserved = true;
-	} else if (p->queued < MT_PORT_QUEUE_MAX && (pk = kmalloc(sizeof(*pk)))) {
-		pk->reserved = false;
+	} else if (p->queued < MT_PORT_QUEUE_MAX &&
+		   quota_charge(p->obj.quota, sizeof(*pk)) == MT_OK) {
+		if ((pk = kmalloc(sizeof(*pk))))
+			pk->reserved = false;
+		else
+			quota_uncharge(p->obj.quota, sizeof(*pk));
 	}
 	if (pk) {
 		list_init(&pk->node);
@@ -204,7 +211,7 @@ static void port_destroy(struct object *obj)
 		struct port_packet *pk = container_of(n, struct port_packet, node);
 		if (pk->owner)
 			pk->owner->pending--;
-		packet_free(pk);
+		packet_free(p, pk);
 	}
 	p->queued = 0;
 	while ((n = p->observers.next) != &p->observers) {
@@ -293,9 +300,13 @@ mt_status_t port_watch(struct port *p, struct object *obj, mt_signals_t signals,
 		return MT_ERR_WRONG_TYPE;
 	if (p->watches >= PORT_WATCHES_MAX)
 		return MT_ERR_NO_RESOURCES;
-	o = kzalloc(sizeof(*o));
-	if (!o)
+	if (quota_charge(p->obj.quota, sizeof(*o)) != MT_OK)
 		return MT_ERR_NO_MEMORY;
+	o = kzalloc(sizeof(*o));
+	if (!o) {
+		quota_uncharge(p->obj.quota, sizeof(*o));
+		return MT_ERR_NO_MEMORY;
+	}
 	o->port = p;
 	o->signals = signals;
 	o->mode = mode;
@@ -339,9 +350,13 @@ mt_status_t port_queue_user(struct port *p, const struct mt_port_packet *pkt)
 
 	if (p->queued >= MT_PORT_QUEUE_MAX)
 		return MT_ERR_SHOULD_WAIT;
+	if (quota_charge(p->obj.quota, sizeof(*pk)) != MT_OK)
+		return MT_ERR_NO_MEMORY;
 	pk = kmalloc(sizeof(*pk));
-	if (!pk)
+	if (!pk) {
+		quota_uncharge(p->obj.quota, sizeof(*pk));
 		return MT_ERR_SHOULD_WAIT;      /* no heap counts as full */
+	}
 	list_init(&pk->node);
 	pk->owner = NULL;
 	pk->reserved = false;
@@ -364,7 +379,7 @@ static void port_remove(struct port *p, struct port_packet *pk)
 	if (p->queue.next == &pk->node) {
 		o = pk->owner;
 		port_dequeue(p, pk);
-		packet_free(pk);
+		packet_free(p, pk);
 		if (o && !o->watched && !o->pending)
 			observer_free(o);
 	}
@@ -406,7 +421,9 @@ mt_status_t sys_port_create(uintptr_t out)
 	r = port_create(&p);
 	if (r != MT_OK)
 		return r;
-	r = handle_give_user(&p->obj, MT_RIGHTS_ALL, out);
+	r = object_charge(&p->obj, sizeof(*p));
+	if (r == MT_OK)
+		r = handle_give_user(&p->obj, MT_RIGHTS_ALL, out);
 	object_unref(&p->obj);          /* the handle holds it now (or nobody) */
 	return r;
 }

@@ -25,7 +25,45 @@ static void process_destroy(struct object *obj)
 	if (p->aspace)
 		object_unref(&p->aspace->obj);
 	live_processes--;
+	if (p->quota)
+		quota_put(p->quota);
 	kfree(p);
+}
+
+/* What a process costs besides its objects: itself and its table. */
+#define PROCESS_CHARGE (sizeof(struct process) + \
+			MT_HANDLES_MAX * sizeof(struct handle_entry))
+
+/* Handles to obj in p's own table. */
+static uint32_t own_handles(struct process *p, const struct object *obj)
+{
+	uint32_t n = 0;
+
+	if (!p->handles.slots)
+		return 0;
+	for (uint32_t i = 1; i < MT_HANDLES_MAX; i++)
+		n += p->handles.slots[i].obj == obj;
+	return n;
+}
+
+void process_collect(struct process *p)
+{
+	struct list_node *n;
+
+	/* Each handle's capability and each thread on the list hold one
+	 * reference to p: any other reference keeps it. */
+	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
+	    p->obj.refcount != own_handles(p, &p->obj) + p->thread_count)
+		return;
+	for (n = p->threads.next; n != &p->threads; n = n->next) {
+		struct thread *t = container_of(n, struct thread, proc_node);
+		if (t->state != THREAD_NEW ||
+		    t->obj.refcount != own_handles(p, &t->obj))
+			return;
+	}
+	object_ref(&p->obj);            /* killing it drops those handles */
+	process_kill(p, MT_TASK_KILLED, 0);
+	object_unref(&p->obj);
 }
 
 static void process_ref_dropped(struct object *obj)
@@ -39,22 +77,41 @@ static const struct object_ops process_ops = {
 	.ref_dropped = process_ref_dropped,
 };
 
-mt_status_t process_create(const char *name, size_t name_len, struct process **out)
+mt_status_t process_create(const char *name, size_t name_len,
+			   struct quota *parent, bool root, struct process **out)
 {
 	struct process *p = kzalloc(sizeof(*p));
 	mt_status_t r;
 
 	if (!p)
 		return MT_ERR_NO_MEMORY;
-	r = handle_table_init(&p->handles);
-	if (r == MT_OK)
-		r = aspace_create(&p->aspace);
+	if (root) {
+		quota_ref(parent);
+		p->quota = parent;
+	} else {
+		p->quota = quota_child(parent);
+	}
+	r = p->quota ? quota_charge(p->quota, PROCESS_CHARGE) : MT_ERR_NO_MEMORY;
+	if (r == MT_OK) {
+		p->handles.quota = p->quota;
+		r = handle_table_init(&p->handles);
+		if (r == MT_OK)
+			r = aspace_create(p->quota, &p->aspace);
+		if (r != MT_OK) {
+			handle_table_destroy(&p->handles);
+			quota_uncharge(p->quota, PROCESS_CHARGE);
+		}
+	}
 	if (r != MT_OK) {
-		handle_table_destroy(&p->handles);
+		if (p->quota)
+			quota_put(p->quota);
 		kfree(p);
 		return r;
 	}
 	object_init(&p->obj, MT_OBJ_PROCESS, &process_ops);
+	quota_ref(p->quota);            /* the charge above */
+	p->obj.quota = p->quota;
+	p->obj.charge = PROCESS_CHARGE;
 	list_init(&p->threads);
 	p->state = PROCESS_NEW;
 	p->result.state = MT_TASK_NEW;
@@ -107,24 +164,6 @@ void process_thread_exited(struct process *p)
 		process_collect(p);
 }
 
-void process_collect(struct process *p)
-{
-	struct list_node *n;
-
-	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
-	    p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
-		return;                 /* every thread on the list holds p */
-	for (n = p->threads.next; n != &p->threads; n = n->next) {
-		struct thread *t = container_of(n, struct thread, proc_node);
-		if (t->state != THREAD_NEW ||
-		    t->obj.refcount != handle_table_refs(&p->handles, &t->obj))
-			return;
-	}
-	object_ref(&p->obj);            /* killing it drops those handles */
-	process_kill(p, MT_TASK_KILLED, 0);
-	object_unref(&p->obj);
-}
-
 void process_kill(struct process *p, uint32_t how, int64_t code)
 {
 	irqstate_t s = arch_irq_save();
@@ -170,7 +209,7 @@ mt_status_t sys_process_create(uintptr_t name, size_t name_len, uintptr_t proces
 		return r;
 	if (!user_range_ok(process, sizeof(hp)) || !user_range_ok(aspace, sizeof(ha)))
 		return MT_ERR_BAD_ADDRESS;
-	r = process_create(buf, name_len, &p);
+	r = process_create(buf, name_len, process_current()->quota, false, &p);
 	if (r != MT_OK)
 		return r;
 	r = handle_install(t, &p->obj, MT_RIGHTS_ALL, &hp);
@@ -228,13 +267,24 @@ mt_status_t sys_process_give_handle(mt_handle_t process, mt_handle_t handle,
 	struct process *p;
 	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
 
+	mt_handle_t h = MT_HANDLE_INVALID;
+
 	if (r == MT_OK)
 		r = handle_lookup(mine, handle, 0, MT_RIGHT_TRANSFER, &e);
-	if (r == MT_OK)      /* rights and badge travel with the handle */
-		r = handle_install_to_user(&p->handles, e->obj, e->rights, e->badge, out);
-	if (r == MT_OK)
-		handle_remove(mine, handle);
-	return r;
+	if (r != MT_OK)
+		return r;
+	if (!p->handles.slots || handle_table_count(&p->handles) >= MT_HANDLES_MAX - 1)
+		return MT_ERR_NO_RESOURCES;
+	/* Probe the result word, then move the capability (rights, badge and
+	 * place in the derivation tree travel with it): nothing can fail. */
+	if ((r = copy_to_user(out, &h, sizeof(h))) != MT_OK)
+		return r;
+	r = handle_move(mine, handle, &p->handles, &h);
+	if (r != MT_OK)
+		return r;                       /* p's quota: nothing moved */
+	/* Only fails if another thread unmapped `out` meanwhile: the handle
+	 * then sits in p unnamed, as if the caller had lost the value. */
+	return copy_to_user(out, &h, sizeof(h));
 }
 
 mt_status_t sys_task_kill(mt_handle_t task)
@@ -268,4 +318,35 @@ mt_status_t sys_task_result(mt_handle_t task, uintptr_t result)
 	else
 		return MT_ERR_WRONG_TYPE;
 	return copy_to_user(result, &res, sizeof(res));
+}
+
+mt_status_t sys_process_set_quota(mt_handle_t process, uint64_t limit)
+{
+	struct process *p;
+	mt_status_t r = process_get(process, MT_RIGHT_MANAGE, &p);
+
+	if (r != MT_OK)
+		return r;
+	if (p->quota->parent != process_current()->quota)
+		return MT_ERR_BAD_STATE;        /* not the caller's child */
+	return quota_set_limit(p->quota, limit);
+}
+
+mt_status_t sys_process_quota(mt_handle_t process, uintptr_t info)
+{
+	struct process *p;
+	struct mt_quota_info qi;
+	struct quota *b;
+	mt_status_t r = process_get(process, MT_RIGHT_INFO, &p);
+
+	if (r != MT_OK)
+		return r;
+	b = quota_bound(p->quota);
+	qi = (struct mt_quota_info){
+		.used = p->quota->used,
+		.limit = p->quota->carved || !p->quota->parent ? p->quota->limit : 0,
+		.available = b->limit - b->used,
+		.carved = p->quota->carved,
+	};
+	return copy_to_user(info, &qi, sizeof(qi));
 }

@@ -313,7 +313,9 @@ mt_status_t sys_thread_create(mt_handle_t process, uintptr_t name, size_t name_l
 	r = thread_create(container_of(e->obj, struct process, obj), buf, name_len, &t);
 	if (r != MT_OK)
 		return r;
-	r = handle_give_user(&t->obj, MT_RIGHTS_ALL, out);
+	r = object_charge(&t->obj, sizeof(*t) + THREAD_KSTACK_SIZE);
+	if (r == MT_OK)
+		r = handle_give_user(&t->obj, MT_RIGHTS_ALL, out);
 	object_unref(&t->obj);          /* the handle holds it (or it goes) */
 	return r;
 }

@@ -5,8 +5,10 @@
  * noinline so it shows up in the backtrace under its own name.
  */
 #include <kernel/boot.h>
+#include <kernel/ktest.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
+#include <kernel/vm.h>
 #include <string/string.h>
 
 __attribute__((noinline)) void crashtest_page_fault(void)
@@ -45,6 +47,37 @@ __attribute__((noinline)) void crashtest_assert(void)
 	assert(one == 2);
 }
 
+/* Overrun a local array up to the saved frame pointer: that rewrites the
+ * stack protector's canary, which lies between them, and leaves the frame
+ * link and return address intact, so the panic's backtrace names us. */
+__attribute__((noinline)) void crashtest_stack_smash(void)
+{
+	volatile char buf[16];
+	char *end = __builtin_frame_address(0);
+	size_t n = (size_t)(end - (char *)buf);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = 'A';
+}
+
+/* Read a user page outside a user copy: SMAP must stop it. */
+__attribute__((noinline)) void crashtest_smap(void)
+{
+	vaddr_t va;
+
+	(void)ktest_user_page(MT_PROT_READ, 0x5a, &va);
+	(void)*(volatile uint8_t *)va;
+}
+
+/* Run a user page (holding `ret`): SMEP must stop it. */
+__attribute__((noinline)) void crashtest_smep(void)
+{
+	vaddr_t va;
+
+	(void)ktest_user_page(MT_PROT_READ | MT_PROT_EXEC, 0xc3, &va);
+	((void (*)(void))va)();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -53,6 +86,9 @@ static const struct {
 	{ "stack_overflow", crashtest_stack_overflow },
 	{ "exec_data", crashtest_exec_data },
 	{ "assert", crashtest_assert },
+	{ "stack_smash", crashtest_stack_smash },
+	{ "smap", crashtest_smap },
+	{ "smep", crashtest_smep },
 };
 
 void crashtest_run(const char *name)

@@ -1,6 +1,7 @@
 /* Address spaces: mappings of memory objects and user page faults
  * (kernel/vm.h). */
 #include <kernel/arch.h>
+#include <kernel/cap.h>
 #include <kernel/invariants.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
@@ -15,10 +16,14 @@
 /* Where mappings without MT_MAP_FIXED go: above the usual program area. */
 #define ASPACE_ANY_BASE 0x0000100000000000ULL
 
+static struct list_node all_aspaces = LIST_INIT(all_aspaces);
+
 static void aspace_destroy(struct object *obj)
 {
 	struct aspace *as = container_of(obj, struct aspace, obj);
 
+	list_remove(&as->all);
+	quota_uncharge(as->obj.quota, as->tables_charged * PAGE_SIZE);
 	aspace_teardown(as);
 	kfree(as->maps);
 	if (as->arch.pml4)
@@ -60,21 +65,37 @@ static const struct object_ops aspace_ops = {
 	.check = aspace_check,
 };
 
-mt_status_t aspace_create(struct aspace **out)
-{
-	struct aspace *as = kzalloc(sizeof(*as));
-	mt_status_t r;
+/* The structure, its mappings array and its PML4. */
+#define ASPACE_CHARGE (sizeof(struct aspace) + \
+		       MT_MAPPINGS_MAX * sizeof(struct mapping) + PAGE_SIZE)
 
-	if (!as)
+mt_status_t aspace_create(struct quota *q, struct aspace **out)
+{
+	struct aspace *as;
+	mt_status_t r = quota_charge(q, ASPACE_CHARGE);
+
+	if (r != MT_OK)
+		return r;
+	as = kzalloc(sizeof(*as));
+	if (!as) {
+		quota_uncharge(q, ASPACE_CHARGE);
 		return MT_ERR_NO_MEMORY;
+	}
 	as->maps = kmalloc(MT_MAPPINGS_MAX * sizeof(struct mapping));
 	r = as->maps ? arch_aspace_init(&as->arch) : MT_ERR_NO_MEMORY;
 	if (r != MT_OK) {
 		kfree(as->maps);
 		kfree(as);
+		quota_uncharge(q, ASPACE_CHARGE);
 		return r;
 	}
 	object_init(&as->obj, MT_OBJ_ASPACE, &aspace_ops);
+	if (q) {
+		quota_ref(q);
+		as->obj.quota = q;
+		as->obj.charge = ASPACE_CHARGE;
+	}
+	list_add_tail(&all_aspaces, &as->all);
 	*out = as;
 	return MT_OK;
 }
@@ -135,7 +156,7 @@ static vaddr_t find_free(const struct aspace *as, uint64_t len)
 
 mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 		       uint64_t offset, uint64_t len, uint32_t flags,
-		       uint32_t max_prot, vaddr_t *out)
+		       uint32_t max_prot, struct cap *via, vaddr_t *out)
 {
 	uint32_t prot = flags & (MT_PROT_READ | MT_PROT_WRITE | MT_PROT_EXEC);
 	uint32_t i;
@@ -161,9 +182,13 @@ mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 	}
 	i = find_index(as, addr);
 	memmove(&as->maps[i + 1], &as->maps[i], (as->count - i) * sizeof(struct mapping));
-	as->maps[i] = (struct mapping){ addr, len, mo, offset, prot, max_prot };
+	as->maps[i] = (struct mapping){ addr, len, mo, offset, prot, max_prot, via };
 	as->count++;
 	object_ref(&mo->obj);
+	if (via) {
+		cap_ref(via);
+		via->mapped = true;
+	}
 	*out = addr;
 	return MT_OK;
 }
@@ -176,6 +201,8 @@ static void remove_mapping(struct aspace *as, uint32_t i)
 	memmove(&as->maps[i], &as->maps[i + 1], (as->count - i - 1) * sizeof(struct mapping));
 	as->count--;
 	object_unref(&m.mo->obj);
+	if (m.via)
+		cap_unref(m.via);
 }
 
 mt_status_t aspace_unmap(struct aspace *as, vaddr_t addr, uint64_t len)
@@ -233,7 +260,20 @@ bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access)
 	va &= ~(vaddr_t)(PAGE_SIZE - 1);
 	if (memobj_page(m->mo, (m->offset + (va - m->base)) / PAGE_SIZE, &pa) != MT_OK)
 		return false;
-	return arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) == MT_OK;
+	if (arch_user_map_page(&as->arch, va, pa, prot_to_arch(m->prot)) != MT_OK)
+		return false;
+	/* New page tables are charged after the fact; if they do not fit,
+	 * the access fails (they stay, uncharged, until the space goes:
+	 * at most three frames per failed fault). */
+	if (as->arch.tables > as->tables_charged) {
+		uint64_t n = as->arch.tables - as->tables_charged;
+		if (quota_charge(as->obj.quota, n * PAGE_SIZE) != MT_OK) {
+			arch_user_unmap_range(&as->arch, va, PAGE_SIZE);
+			return false;
+		}
+		as->tables_charged += n;
+	}
+	return true;
 }
 
 void *aspace_resolve(struct aspace *as, vaddr_t va, bool write, size_t *avail)
@@ -277,6 +317,18 @@ void aspace_unmap_object(struct aspace *as, struct memobj *mo)
 	for (uint32_t i = as->count; i-- > 0;)
 		if (as->maps[i].mo == mo)
 			remove_mapping(as, i);
+}
+
+void aspace_unmap_cap_everywhere(struct cap *c)
+{
+	struct list_node *n;
+
+	for (n = all_aspaces.next; n != &all_aspaces; n = n->next) {
+		struct aspace *as = container_of(n, struct aspace, all);
+		for (uint32_t i = as->count; i-- > 0;)
+			if (as->maps[i].via == c)
+				remove_mapping(as, i);
+	}
 }
 
 void aspace_teardown(struct aspace *as)
@@ -328,7 +380,7 @@ mt_status_t sys_vm_map(mt_handle_t aspace, uint64_t addr, mt_handle_t memory,
 	if (prot & ~max_prot)
 		return MT_ERR_ACCESS_DENIED;
 	r = aspace_map(as, addr, container_of(me->obj, struct memobj, obj), offset,
-		       len, flags, max_prot, &at);
+		       len, flags, max_prot, me->cap, &at);
 	return r == MT_OK ? (mt_status_t)at : r;
 }
 

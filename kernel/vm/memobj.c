@@ -16,6 +16,8 @@ static void memobj_destroy(struct object *obj)
 	struct memobj *mo = container_of(obj, struct memobj, obj);
 	uint64_t nleaves = (mo->npages + MEMOBJ_PAGES_PER_LEAF - 1) / MEMOBJ_PAGES_PER_LEAF;
 
+	uint64_t pages = 0;
+
 	if (mo->leaves) {
 		for (uint64_t l = 0; l < nleaves; l++) {
 			if (!mo->leaves[l])
@@ -24,9 +26,12 @@ static void memobj_destroy(struct object *obj)
 				if (mo->leaves[l][i])
 					pmm_free_pages(mo->leaves[l][i], 1);
 			kfree(mo->leaves[l]);
+			pages++;
 		}
 		kfree(mo->leaves);
 	}
+	/* Its pages and leaves; the object's own charge goes after. */
+	quota_uncharge(mo->obj.quota, (pages + mo->committed) * PAGE_SIZE);
 	kfree(mo);
 }
 
@@ -126,13 +131,23 @@ mt_status_t memobj_page(struct memobj *mo, uint64_t index, paddr_t *out)
 		return MT_OK;
 	}
 	leaf = &mo->leaves[index / MEMOBJ_PAGES_PER_LEAF];
-	if (!*leaf && !(*leaf = kzalloc(PAGE_SIZE)))
-		return MT_ERR_NO_MEMORY;
+	if (!*leaf) {
+		if (quota_charge(mo->obj.quota, PAGE_SIZE) != MT_OK)
+			return MT_ERR_NO_MEMORY;
+		if (!(*leaf = kzalloc(PAGE_SIZE))) {
+			quota_uncharge(mo->obj.quota, PAGE_SIZE);
+			return MT_ERR_NO_MEMORY;
+		}
+	}
 	pa = (*leaf)[index % MEMOBJ_PAGES_PER_LEAF];
 	if (!pa) {
-		pa = pmm_alloc_page();
-		if (!pa)
+		if (quota_charge(mo->obj.quota, PAGE_SIZE) != MT_OK)
 			return MT_ERR_NO_MEMORY;
+		pa = pmm_alloc_page();
+		if (!pa) {
+			quota_uncharge(mo->obj.quota, PAGE_SIZE);
+			return MT_ERR_NO_MEMORY;
+		}
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 		(*leaf)[index % MEMOBJ_PAGES_PER_LEAF] = pa;
 		mo->committed++;
@@ -216,7 +231,11 @@ mt_status_t sys_memory_create(uint64_t size, uint32_t flags, uintptr_t out)
 	r = memobj_create(size, &mo);
 	if (r != MT_OK)
 		return r;
-	r = handle_give_user(&mo->obj, MT_RIGHTS_ALL & ~MT_RIGHT_MANAGE, out);
+	r = object_charge(&mo->obj, sizeof(*mo) +
+			  ALIGN_UP(mo->npages, MEMOBJ_PAGES_PER_LEAF) /
+			  MEMOBJ_PAGES_PER_LEAF * sizeof(paddr_t *));
+	if (r == MT_OK)
+		r = handle_give_user(&mo->obj, MT_RIGHTS_ALL & ~MT_RIGHT_MANAGE, out);
 	object_unref(&mo->obj);         /* the handle holds it now (or nobody) */
 	return r;
 }

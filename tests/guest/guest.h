@@ -162,7 +162,10 @@ enum gt_helper {
 	GT_HELPER_IPC_CALLER = 8,  /* call box h[0] once; status in word[0] */
 	GT_HELPER_CHAN_ECHO = 9,   /* echo messages on channel h[0] */
 	GT_HELPER_SHM_SINK = 10,   /* consume the shm ring h[0], h[1] */
-	GT_HELPER_ARGS = 11,       /* exit(args a + b), or 255 without them */
+	GT_HELPER_QUOTA = 11,      /* exhaust its quota with objects of kind
+	                              param (t14_quota.c); results in the box */
+	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
+	GT_HELPER_ARGS = 13,       /* exit(args a + b), or 255 without them */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -171,6 +174,10 @@ enum gt_helper {
 /* Spawn a helper (fails the test on error). */
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out);
+
+/* mt_spawn_release for a helper that has ended, also dropping the handle
+ * to it kept for clean-up, so that it can go before the test ends. */
+void gt_helper_release(struct mt_spawn_result *res);
 
 /* A page mapped at GT_BOX_ADDR in helpers started with
  * gt_spawn_helper_box: the values of the handles given to them, and words
@@ -193,6 +200,14 @@ void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
 			 const mt_handle_t *give, size_t n, mt_handle_t *box,
 			 struct mt_spawn_result *out);
 
+/* Spawn a helper with the box mapped and a quota carved for it: what it
+ * uses already plus `extra` bytes. */
+void gt_spawn_helper_quota(enum gt_helper id, uint16_t param, uint64_t extra,
+			   mt_handle_t *box, struct mt_spawn_result *out);
+
+/* The GT_HELPER_QUOTA role (never returns). */
+__attribute__((noreturn)) void gt_helper_quota_main(uint32_t param);
+
 /* Read word i of a helper's box. */
 uint64_t gt_box_word(mt_handle_t box, size_t i);
 
@@ -211,6 +226,9 @@ void gt_ipc_serve(mt_handle_t ep);
 
 /* Run an IPC helper role (helpers_ipc.c); never returns. */
 __attribute__((noreturn)) void gt_helper_ipc_main(uint32_t id, uint32_t param);
+
+/* Run a sec.* helper role (t12_sec.c); never returns. */
+__attribute__((noreturn)) void gt_helper_sec_main(uint32_t param);
 
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);

@@ -57,6 +57,10 @@ void gt_helper_main(uint64_t arg)
 	case GT_HELPER_CHAN_ECHO:
 	case GT_HELPER_SHM_SINK:
 		gt_helper_ipc_main(id, param);
+	case GT_HELPER_QUOTA:
+		gt_helper_quota_main(param);
+	case GT_HELPER_SEC:
+		gt_helper_sec_main(param);
 	}
 	exit(99);
 }

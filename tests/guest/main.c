@@ -192,6 +192,23 @@ static void gt_helper_spawn(enum gt_helper id, uint16_t param, uint32_t policy,
 		gt_helper_count++;
 }
 
+void gt_helper_release(struct mt_spawn_result *res)
+{
+	struct mt_object_info mine, kept;
+
+	if (mt_object_info(res->process, &mine) >= 0) {
+		for (int i = 0; i < gt_helper_count; i++) {
+			if (mt_object_info(gt_helpers[i], &kept) < 0 ||
+			    kept.koid != mine.koid)
+				continue;
+			mt_handle_drop(gt_helpers[i]);
+			gt_helpers[i] = gt_helpers[--gt_helper_count];
+			break;
+		}
+	}
+	mt_spawn_release(res);
+}
+
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out)
 {
@@ -213,6 +230,20 @@ void gt_spawn_helper_box(enum gt_helper id, uint16_t param,
 	for (size_t i = 0; i < n; i++)
 		GT_OK(mt_process_give_handle(out->process, give[i], &values.h[i]));
 	GT_OK(mt_memory_write(*box, 0, &values, sizeof(values)));
+	GT_OK(mt_spawn_start(out));
+}
+
+void gt_spawn_helper_quota(enum gt_helper id, uint16_t param, uint64_t extra,
+			   mt_handle_t *box, struct mt_spawn_result *out)
+{
+	struct mt_quota_info qi;
+
+	gt_helper_spawn(id, param, MT_FAULT_POLICY_KILL, true, out);
+	GT_OK(mt_memory_create(MT_PAGE_SIZE, 0, box));
+	GT_OK(mt_vm_map(out->aspace, GT_BOX_ADDR, *box, 0, MT_PAGE_SIZE,
+			MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED));
+	GT_OK(mt_process_quota(out->process, &qi));
+	GT_OK(mt_process_set_quota(out->process, qi.used + extra));
 	GT_OK(mt_spawn_start(out));
 }
 

@@ -37,6 +37,7 @@ static bool runner_same_stats(const struct mt_kernel_stats *a,
 {
 	return a->free_frames == b->free_frames &&
 	       a->live_objects == b->live_objects &&
+	       a->live_caps == b->live_caps &&
 	       a->live_threads == b->live_threads &&
 	       a->live_processes == b->live_processes;
 }
@@ -56,12 +57,14 @@ static bool runner_leak_check(const struct mt_kernel_stats *before,
 		(void)mt_nanosleep(mt_clock_get() + RUNNER_SETTLE_NS);
 	}
 	*frames_only = after.live_objects == before->live_objects &&
+		       after.live_caps == before->live_caps &&
 		       after.live_threads == before->live_threads &&
 		       after.live_processes == before->live_processes;
 	fmt_snprintf(why, cap,
-		     "leaked: free frames %lld, objects %+lld, threads %+lld, processes %+lld",
+		     "leaked: free frames %lld, objects %+lld, caps %+lld, threads %+lld, processes %+lld",
 		     (long long)(after.free_frames - before->free_frames),
 		     (long long)(after.live_objects - before->live_objects),
+		     (long long)(after.live_caps - before->live_caps),
 		     (long long)(after.live_threads - before->live_threads),
 		     (long long)(after.live_processes - before->live_processes));
 	return false;

@@ -244,6 +244,23 @@ GT_TEST(proc, spawn_many)
 	}
 }
 
+/* A never-started process whose only handles are in its own table can
+ * never be reached again: it is killed and freed when the last handle
+ * outside goes (the runner's leak check holds that). */
+GT_TEST(proc, never_started_self_cycle_freed)
+{
+	mt_handle_t p, as, d, inside;
+	struct mt_object_info oi;
+
+	GT_OK(mt_process_create("cycle", 5, &p, &as));
+	GT_OK(mt_handle_duplicate(p, MT_RIGHT_SAME, &d));
+	GT_OK(mt_process_give_handle(p, d, &inside));
+	GT_OK(mt_object_info(p, &oi));
+	GT_CHECK_EQ(oi.handle_count, 2);
+	mt_handle_drop(as);
+	mt_handle_drop(p);
+}
+
 /* Arguments reach the child as startup.args ("key=value" words). */
 static int64_t proc_run_with_args(const char *line)
 {

@@ -21,6 +21,8 @@ DEF = os.path.join(ROOT, "abi", "syscalls.def")
 TYPES = os.path.join(ROOT, "abi", "include", "mantra", "types.h")
 ERRORS = os.path.join(ROOT, "abi", "include", "mantra", "errors.h")
 DOC = os.path.join(ROOT, "docs", "abi.md")
+SEC_TEMPLATE = os.path.join(ROOT, "abi", "security.md.in")
+SEC_DOC = os.path.join(ROOT, "docs", "security.md")
 ABI_INC = os.path.join(ROOT, "abi", "include")
 
 TESTS = []
@@ -130,6 +132,7 @@ syscall 0 first
 syscall 4 second noreturn
     arg int64_t code
     doc Second.
+    ambient self ends the caller
 """
 
 
@@ -173,6 +176,60 @@ def stale_docs_detected():
     check(r.returncode == 1 and "stale" in r.stderr, f"{r.returncode} {r.stderr!r}")
     r = run_tool("--check-docs", os.path.join(TMP, "no-such.md"))
     check(r.returncode == 1, "a missing doc must count as stale")
+
+
+@test
+def security_docs_up_to_date():
+    r = run_tool("--security-template", SEC_TEMPLATE, "--check-security", SEC_DOC)
+    check(r.returncode == 0, "docs/security.md is stale: run make docs " + r.stderr)
+
+
+@test
+def stale_security_docs_detected():
+    stale = write("stale-sec.md", read(SEC_DOC).replace("`mt_null`", "`mt_nul`", 1))
+    r = run_tool("--security-template", SEC_TEMPLATE, "--check-security", stale)
+    check(r.returncode == 1 and "stale" in r.stderr, f"{r.returncode} {r.stderr!r}")
+    r = run_tool("--check-security", SEC_DOC)
+    check(r.returncode == 2 and "--security-template" in r.stderr,
+          "--check-security without a template must be refused")
+
+
+@test
+def security_docs_list_every_call_and_its_authority():
+    """Read back from the generated page: each call once in the call table,
+    with each handle argument's type and rights or, without a handle, in
+    the no-handle table too."""
+    doc = read(SEC_DOC)
+    calls_part = doc[doc.index("| # | Call | Handle argument"):]
+    calls_part = calls_part[:calls_part.index("\n\n")]
+    none_part = doc[doc.index("| # | Call | Kind |"):]
+    none_part = none_part[:none_part.index("\n\n")]
+    for number, name, args, _, _ in def_calls():
+        row = f"| {number} | `mt_{name}` |"
+        check(calls_part.count(row) == 1, f"{name} not once in the call table")
+        handles = [a for a in args if "handle=" in a]
+        if not handles:
+            check(row + " none (" in calls_part, f"{name}: no 'none (...)' entry")
+            check(none_part.count(row) == 1, f"{name} missing from the no-handle table")
+            continue
+        check(row not in none_part, f"{name} takes a handle but is in the no-handle table")
+        for a in handles:
+            words = a.split()
+            obj = re.search(r"handle=(\w+)", a).group(1)
+            rights = re.search(r"rights=([\w|]+)", a)
+            want = (f"| `{words[2]}` | " + ("any" if obj == "any" else f"`MT_OBJ_{obj}`")
+                    + " | " + (" and ".join(f"`{r}`" for r in rights.group(1).split("|"))
+                               if rights else "none") + " |")
+            check(want in calls_part, f"{name}: no row {want!r}")
+    for slot in ("@BANNER@", "@CALL_TABLE@", "@NO_HANDLE_TABLE@", "@RIGHTS_TABLE@"):
+        check(slot not in doc, f"{slot} left unfilled")
+
+
+@test
+def security_template_needs_every_slot():
+    t = write("sec.md.in", read(SEC_TEMPLATE).replace("@NO_HANDLE_TABLE@", ""))
+    r = run_tool("--security-template", t, "--security", os.path.join(TMP, "sec.md"))
+    check(r.returncode == 1 and "@NO_HANDLE_TABLE@" in r.stderr, f"{r.returncode} {r.stderr!r}")
 
 
 @test
@@ -365,8 +422,8 @@ int main(void)
 {
 	for (unsigned i = 0; i < MT_SYSCALL_INFO_COUNT; i++) {
 		const struct mt_syscall_info *s = &mt_syscall_infos[i];
-		printf("%u %s %u %d %llx", s->number, s->name, s->nargs, s->noreturn,
-		       (unsigned long long)s->errors);
+		printf("%u %s %u %d %llx %u", s->number, s->name, s->nargs, s->noreturn,
+		       (unsigned long long)s->errors, s->ambient);
 		for (unsigned a = 0; a < s->nargs; a++)
 			printf(" %s:%u:%u:%d:%u:%u:%x", s->args[a].name, s->args[a].kind,
 			       s->args[a].width, s->args[a].size_arg, s->args[a].fixed_size,
@@ -389,15 +446,20 @@ int main(void)
         check(int(row[2]) == len(args) and int(row[3]) == noreturn, f"{name}: {row}")
         mask = sum(1 << errors[e] for e in errs)
         check(int(row[4], 16) == mask, f"{name}: errors {row[4]} != {mask:x}")
-        for line, info in zip(args, row[5:]):
+        handles = any("handle=" in line for line in args)
+        check((int(row[5]) == 0) == handles, f"{name}: ambient {row[5]} with handles {handles}")
+        for line, info in zip(args, row[6:]):
             kind = int(info.split(":")[1])
             want = 2 if "user=in" in line else 3 if "user=out" in line else \
                 1 if "handle=" in line else 0
             check(kind == want, f"{name}: {line!r} has kind {kind}")
     vm = by_name["vm_map"]
-    check(vm[5] == "aspace:1:4:-1:0:3:2" and vm[7] == "memory:1:4:-1:0:4:4", f"vm_map {vm}")
-    check(by_name["debug_write"][6] == "buf:2:8:2:0:0:0", f"{by_name['debug_write']}")
-    check(by_name["object_info"][6] == "info:3:8:-1:32:0:0", f"{by_name['object_info']}")
+    check(vm[6] == "aspace:1:4:-1:0:3:2" and vm[8] == "memory:1:4:-1:0:4:4", f"vm_map {vm}")
+    check(by_name["debug_write"][7] == "buf:2:8:2:0:0:0", f"{by_name['debug_write']}")
+    check(by_name["object_info"][7] == "info:3:8:-1:32:0:0", f"{by_name['object_info']}")
+    ambient = {n: int(r[5]) for n, r in by_name.items()}
+    check(ambient["clock_get"] == 1 and ambient["channel_create"] == 2
+          and ambient["ipc_reply"] == 3 and ambient["vm_map"] == 0, f"ambient {ambient}")
 
 
 # Validation: each error names its line.
@@ -410,13 +472,13 @@ def rejects_unknown_directive():
 
 @test
 def rejects_duplicate_name():
-    expect_error("dupname", GOOD + "syscall 5 first\n    doc x\n", 12,
+    expect_error("dupname", GOOD + "syscall 5 first\n    doc x\n", 13,
                  "duplicate system call name 'first'")
 
 
 @test
 def rejects_duplicate_number():
-    expect_error("dupnum", GOOD + "syscall 4 third\n    doc x\n", 12,
+    expect_error("dupnum", GOOD + "syscall 4 third\n    doc x\n", 13,
                  "duplicate system call number 4")
 
 
@@ -479,12 +541,12 @@ def rejects_more_than_six_args():
 
 @test
 def rejects_returns_on_noreturn():
-    expect_error("returns", GOOD + "    returns something\n", 12, "'returns' on noreturn call")
+    expect_error("returns", GOOD + "    returns something\n", 13, "'returns' on noreturn call")
 
 
 @test
 def rejects_error_on_noreturn():
-    expect_error("errnoret", GOOD + "    error BAD_STATE\n", 12, "'error' on noreturn call")
+    expect_error("errnoret", GOOD + "    error BAD_STATE\n", 13, "'error' on noreturn call")
 
 
 @test
@@ -497,6 +559,31 @@ def rejects_other_mistakes():
     expect_error("badnum", GOOD.replace("syscall 4", "syscall four"), 9, "bad number 'four'")
     expect_error("beforecall", "arg size_t x\n" + GOOD, 1, "before the first 'syscall'")
     expect_error("nodoc", GOOD.replace("    doc Second.\n", ""), 9, "has no doc")
+
+
+@test
+def rejects_missing_or_misplaced_ambient():
+    expect_error("noambient", GOOD.replace("    ambient self ends the caller\n", ""), 9,
+                 "'second' takes no handle", "ambient")
+    expect_error("ambienthandle", GOOD.replace("    doc First.", "    doc First.\n    ambient self x"),
+                 8, "'ambient' on 'first', which takes a handle")
+    expect_error("ambientkind", GOOD.replace("ambient self", "ambient others"), 12,
+                 "expected 'ambient self|create|reply TEXT'")
+    expect_error("ambientempty", GOOD.replace("ambient self ends the caller", "ambient self"), 12,
+                 "expected 'ambient self|create|reply TEXT'")
+
+
+@test
+def ambient_text_continues_over_lines():
+    text = GOOD + "    ambient and says so\n"
+    out = os.path.join(TMP, "amb")
+    r = run_tool("--out-dir", out, "--security-template", SEC_TEMPLATE, "--security",
+                 os.path.join(out, "sec.md"), defn=write("amb.def", text))
+    check(r.returncode == 0, r.stderr)
+    check("| 4 | `mt_second` | self | ends the caller and says so |"
+          in read(os.path.join(out, "sec.md")), "continued ambient text not joined")
+    check(".ambient = MT_AMBIENT_SELF," in read(os.path.join(out, "include/mantra/syscall_info.h")),
+          "syscall_info.h has no ambient kind")
 
 
 @test

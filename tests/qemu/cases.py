@@ -86,7 +86,8 @@ def loader_refuses(name, mutation, why):
 
 CASES = [
     dict(name="boot_default_image",
-         expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ", r"memory: \d+ MiB usable",
+         expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ",
+                 r"boot: stack protector on, canary from the CPU's RNG", r"memory: \d+ MiB usable",
                  r"bootfs: \d+ files", BOOTED, r"MantraInit: started",
                  r"init: init ended: state 2, exit code 0"],
          forbid=[NO_PANIC, r" W ", r" E "],
@@ -102,7 +103,8 @@ CASES = [
          expect=[r"loader needed 2 ExitBootServices attempts", BOOTED],
          forbid=[NO_PANIC], stop_on=BOOTED),
     dict(name="cpu_without_smep_smap", cpu="qemu64",
-         expect=[r"W cpu: no SMEP/SMAP", BOOTED],
+         expect=[r"W cpu: no SMEP/SMAP", r"stack protector on, canary from the cycle counter",
+                 BOOTED],
          forbid=[NO_PANIC], stop_on=BOOTED),
     loader_refuses("truncated_kernel", truncate_half, r".*(truncated|out of bounds|beyond)"),
     loader_refuses("bad_kernel_magic", bad_magic, r".*magic"),
@@ -150,4 +152,12 @@ CASES = [
                r"page fault at 0x[0-9a-f]+: protection violation on instruction fetch",
                "crashtest_exec_data"),
     panic_case("assert", "assert", r"assertion failed: one == 2", "crashtest_assert"),
+    panic_case("stack_smash", "stack_smash", r"stack smashing detected",
+               "crashtest_stack_smash"),
+    panic_case("smap", "smap",
+               r"page fault at 0x40000000: protection violation on read \(SMAP: ",
+               "crashtest_smap"),
+    panic_case("smep", "smep",
+               r"page fault at 0x40000000: protection violation on instruction fetch "
+               r"\(SMEP: ", "crashtest_smep"),
 ]

@@ -10,7 +10,8 @@
  * (how often mt_debug_check runs while trees work), stall_ms (a tree that
  * makes no call for that long is killed and counted as stalled),
  * frame_slack (the leak check's allowance, below), verbose (a line per
- * tree, a table per system call), fastwait and replyown (1: exercise the
+ * tree, a table per system call), quota_mib (each tree's kernel-memory
+ * quota, carved out of the controller's: 48), fastwait and replyown (1: exercise the
  * paths of two known, unfixed kernel bugs; gen.c).
  *
  * The controller runs on a thread of its own at MT_PRIORITY_MAX, so
@@ -47,7 +48,7 @@
 
 struct fz_config {
 	uint64_t calls, seed, trees, budget, check_ms, stall_ms, frame_slack;
-	uint64_t verbose, fastwait, replyown;
+	uint64_t verbose, fastwait, replyown, quota_mib;
 };
 
 struct fz_tree {
@@ -131,6 +132,7 @@ static bool fz_tree_start(struct fz_campaign *c, struct fz_tree *t, uint64_t bud
 		st = mt_channel_create(&t->report, &theirs);
 	}
 	if (st >= 0) {
+		req.quota = c->cfg.quota_mib << 20;
 		req.seed = t->seed;
 		req.report = theirs;
 		req.statsmem = t->statsmem;
@@ -363,7 +365,7 @@ static void fz_stats_now(struct fz_campaign *c, struct mt_kernel_stats *s)
 static bool fz_same(const struct mt_kernel_stats *a, const struct mt_kernel_stats *b)
 {
 	return a->live_objects == b->live_objects && a->live_threads == b->live_threads &&
-	       a->live_processes == b->live_processes;
+	       a->live_processes == b->live_processes && a->live_caps == b->live_caps;
 }
 
 static void fz_leak_check(struct fz_campaign *c, const struct mt_kernel_stats *before)
@@ -378,17 +380,19 @@ static void fz_leak_check(struct fz_campaign *c, const struct mt_kernel_stats *b
 		(void)mt_nanosleep(mt_clock_get() + 5 * MS);
 	}
 	frames = (int64_t)after.free_frames - (int64_t)before->free_frames;
-	printf("sysfuzz: leak check: objects %+lld, threads %+lld, processes %+lld, "
-	       "heap bytes %+lld, free frames %+lld (slack %llu)\n",
+	printf("sysfuzz: leak check: objects %+lld, capabilities %+lld, threads %+lld, "
+	       "processes %+lld, heap bytes %+lld, free frames %+lld (slack %llu)\n",
 	       (long long)(after.live_objects - before->live_objects),
+	       (long long)(after.live_caps - before->live_caps),
 	       (long long)(after.live_threads - before->live_threads),
 	       (long long)(after.live_processes - before->live_processes),
 	       (long long)(after.heap_bytes - before->heap_bytes), (long long)frames,
 	       (unsigned long long)c->cfg.frame_slack);
 	if (!fz_same(before, &after))
-		fz_fail(c, "leaked kernel objects: %+lld objects, %+lld threads, "
-			"%+lld processes",
+		fz_fail(c, "leaked kernel objects: %+lld objects, %+lld capabilities, "
+			"%+lld threads, %+lld processes",
 			(long long)(after.live_objects - before->live_objects),
+			(long long)(after.live_caps - before->live_caps),
 			(long long)(after.live_threads - before->live_threads),
 			(long long)(after.live_processes - before->live_processes));
 	else if (frames < -(int64_t)c->cfg.frame_slack)
@@ -486,6 +490,7 @@ static void fz_config(struct fz_config *cfg)
 	cfg->frame_slack = mt_startup_arg_u64("frame_slack", 256);
 	cfg->verbose = mt_startup_arg_u64("verbose", 0);
 	cfg->fastwait = mt_startup_arg_u64("fastwait", 0);
+	cfg->quota_mib = mt_startup_arg_u64("quota_mib", 48);
 	cfg->replyown = mt_startup_arg_u64("replyown", 0);
 }
 

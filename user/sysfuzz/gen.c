@@ -79,7 +79,8 @@ static const struct { const char *name; uint8_t weight; } fz_weights[] = {
 	{ "channel_create", 4 }, { "channel_write", 7 }, { "channel_read", 7 },
 	{ "port_create", 3 }, { "port_watch", 5 }, { "port_cancel", 3 },
 	{ "port_wait", 4 }, { "port_queue", 4 }, { "event_create", 3 },
-	{ "object_signal", 5 }, { "debug_check", 1 },
+	{ "object_signal", 5 }, { "handle_revoke", 3 }, { "debug_check", 1 },
+	{ "process_set_quota", 2 }, { "process_quota", 2 },
 };
 
 static const struct mt_syscall_info *fz_info[MT_SYS_COUNT];
@@ -98,7 +99,7 @@ static bool fz_name_is(const char *name, const char *const *list)
 static uint8_t fz_role_of(const struct mt_syscall_info *c, int i)
 {
 	static const char *const sizes[] = { "size", "len", "nbytes", "bytes_cap",
-		"handles_size", "handles_cap", "name_len", NULL };
+		"handles_size", "handles_cap", "name_len", "limit", NULL };
 	static const char *const signals[] = { "signals", "clear", "set", NULL };
 	static const char *const code[] = { "entry", "stack", "tls", NULL };
 	const struct mt_syscall_arg_info *a = &c->args[i];
@@ -665,6 +666,10 @@ static void fz_plausible(struct fz_thread *t, struct fz_call *c)
 		c->a[5] = fz_scratch_at(t, 0x9000);
 		c->has_ptr_room[1] = c->has_ptr_room[3] = c->has_ptr_room[5] = true;
 		break;
+	case MT_SYS_process_set_quota:
+		c->a[0] = fz_pool_pick(r, MT_OBJ_PROCESS);
+		c->a[1] = (1 + fz_below(r, 64)) << 16;          /* 64 KiB..4 MiB */
+		break;
 	case MT_SYS_object_signal:
 		c->a[0] = fz_pool_pick(r, MT_OBJ_EVENT);
 		c->a[1] = fz_rand(r) & user;
@@ -883,7 +888,7 @@ static void fz_add_process(struct fz_thread *t, struct fz_call *c)
 
 	if (!p)
 		return;
-	if (!fz_report_process(p) || fz_w.processes >= 4) {
+	if (!fz_report_process(&p) || fz_w.processes >= 4) {
 		(void)mt_task_kill(p);
 		(void)mt_handle_close(p);
 		(void)mt_handle_close(as);

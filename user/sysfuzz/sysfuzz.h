@@ -84,7 +84,8 @@ struct fz_box {
 /* What fz_spawn_worker gives a new worker: duplicates of these handles of
  * the caller's (report and statsmem required), the boot archive for
  * spawning its own children, never the debug log.  report_child, if set,
- * is told the new process before it starts (false: give up). */
+ * is given the new process's handle before it starts (it may replace it;
+ * false: give up). */
 struct fz_spawn {
 	uint64_t seed;
 	uint32_t flags;
@@ -93,7 +94,8 @@ struct fz_spawn {
 	uint32_t nshared;
 	mt_handle_t shared[FZ_SHARED];
 	uint8_t shared_type[FZ_SHARED];
-	bool (*report_child)(mt_handle_t process);
+	uint64_t quota;                 /* carve a quota of this many bytes, or 0 */
+	bool (*report_child)(mt_handle_t *process);
 };
 
 /* Spawn bin/sysfuzz as a worker with its statistics page and box mapped;
@@ -217,7 +219,7 @@ mt_handle_t fz_pool_pick(struct fz_rng *r, uint8_t type);
 /* worker.c */
 __attribute__((noreturn)) void fz_worker_main(const struct mt_startup *su);
 __attribute__((noreturn)) void fz_helper_entry(uint64_t seed);
-bool fz_report_process(mt_handle_t process);
+bool fz_report_process(mt_handle_t *process);
 void fz_maybe_spawn_child(struct fz_rng *r);
 void fz_check_budget(void);
 

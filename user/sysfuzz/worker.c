@@ -67,8 +67,10 @@ mt_status_t fz_spawn_worker(const struct fz_spawn *req, struct mt_spawn_result *
 	st = mt_spawn(&args, out);
 	if (st < 0)
 		return st;
-	if (req->report_child && !req->report_child(out->process))
+	if (req->report_child && !req->report_child(&out->process))
 		st = MT_ERR_NO_RESOURCES;
+	if (st >= 0 && req->quota)
+		st = mt_process_set_quota(out->process, req->quota);
 	if (st >= 0)
 		st = mt_vm_map(out->aspace, FZ_STATS_ADDR, req->statsmem, 0, MT_PAGE_SIZE,
 			       MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED);
@@ -106,18 +108,21 @@ mt_status_t fz_spawn_worker(const struct fz_spawn *req, struct mt_spawn_result *
 
 /* ---- The tree ---------------------------------------------------------- */
 
-/* Send the controller a handle to a process of the tree (it kills them
- * all when the tree ends).  False if it cannot be told. */
-bool fz_report_process(mt_handle_t process)
+/* Send the controller our handle to a process of the tree (it kills them
+ * all when the tree ends) and keep a duplicate in *process: derived from
+ * the one sent, so no revocation of ours can take the controller's.
+ * False if it cannot be told (*process is unchanged then). */
+bool fz_report_process(mt_handle_t *process)
 {
 	mt_handle_t dup;
 
-	if (mt_handle_duplicate(process, MT_RIGHT_SAME, &dup) < 0)
+	if (mt_handle_duplicate(*process, MT_RIGHT_SAME, &dup) < 0)
 		return false;
-	if (mt_channel_write(fz_w.report, "p", 1, &dup, sizeof(dup), 0) < 0) {
+	if (mt_channel_write(fz_w.report, "p", 1, process, sizeof(*process), 0) < 0) {
 		(void)mt_handle_close(dup);
 		return false;
 	}
+	*process = dup;
 	return true;
 }
 
@@ -215,7 +220,7 @@ static void fz_fill_pool(struct fz_rng *r)
 		if (mt_thread_create(fz_w.self, "fz-new", 6, &h) >= 0)
 			fz_pool_add(h, MT_OBJ_THREAD, true);
 	if (mt_process_create("fz-empty", 8, &p, &as) >= 0) {
-		if (!fz_report_process(p)) {
+		if (!fz_report_process(&p)) {
 			(void)mt_task_kill(p);
 			(void)mt_handle_close(p);
 			(void)mt_handle_close(as);

@@ -227,8 +227,19 @@ struct mt_kernel_stats {
 	uint64_t live_threads;
 	uint64_t live_processes;
 	uint64_t heap_bytes;        /* kmalloc/slab bytes in use */
+	uint64_t live_caps;         /* capabilities (handles, in flight, mapped) */
 };
-_Static_assert(sizeof(struct mt_kernel_stats) == 48, "mt_kernel_stats layout");
+_Static_assert(sizeof(struct mt_kernel_stats) == 56, "mt_kernel_stats layout");
+
+/* A process's kernel-memory quota (mt_process_quota; docs/security.md). */
+struct mt_quota_info {
+	uint64_t used;              /* bytes charged to it and its children */
+	uint64_t limit;             /* its own limit, or 0 if it has none yet */
+	uint64_t available;         /* what it can still charge */
+	uint32_t carved;            /* 1: limit reserved from its creator's */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct mt_quota_info) == 32, "mt_quota_info layout");
 
 /* Limits (explicit, documented in docs/abi.md). */
 #define MT_HANDLES_MAX        1024    /* per process */

@@ -85,6 +85,46 @@ void cpu_init_features(void)
 	     f->umip ? "on" : "absent");
 }
 
+/* RDRAND (CPUID.01H:ECX bit 30; Intel SDM vol. 1, 7.3.17): it may run
+ * dry for a moment, so retry as the SDM advises, ten times. */
+static bool rdrand64(uint64_t *out)
+{
+	for (int i = 0; i < 10; i++) {
+		uint8_t ok;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok) : : "cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* splitmix64's finalizer: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t arch_random_seed(bool *hw)
+{
+	uint32_t r[4];
+	uint64_t v = 0;
+
+	cpuid(1, 0, r);
+	*hw = (r[2] & (1u << 30)) && rdrand64(&v);
+	if (*hw)
+		return v;
+	/* No generator: TSC readings around serializing CPUIDs, whose cost
+	 * varies, folded together.  Guessable with effort; not a constant. */
+	for (int i = 0; i < 16; i++) {
+		cpuid(0, 0, r);
+		v = mix64(v ^ rdtsc());
+	}
+	return v;
+}
+
 bool cpu_protection_active(struct cpu_protection *p)
 {
 	uint64_t cr4 = read_cr4();

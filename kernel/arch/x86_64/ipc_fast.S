@@ -46,8 +46,8 @@
 	ja	\fail
 	movq	T_PROC(%r10), %r11
 	movq	P_SLOTS(%r11), %r11
-	leaq	(%rax, %rax, 2), %rax
-	leaq	(%r11, %rax, 8), %r11
+	shlq	$HE_SHIFT, %rax                 /* entries are 1 << HE_SHIFT bytes */
+	addq	%rax, %r11
 	movl	%edi, %eax
 	shrl	$16, %eax
 	cmpw	HE_GEN(%r11), %ax

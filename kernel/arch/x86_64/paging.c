@@ -332,6 +332,7 @@ static uint64_t *user_pte(struct arch_aspace *a, vaddr_t va, bool create)
 			paddr_t page;
 			if (!create || !(page = pmm_alloc_page()))
 				return NULL;
+			a->tables++;
 			__builtin_memset(phys_to_virt(page), 0, PAGE_SIZE);
 			*e = page | PTE_P | PTE_W | PTE_U;
 		}

@@ -109,15 +109,31 @@ static void dump_frame(const struct trap_frame *tf)
 	klog_raw("  vector %lu error code %#lx\n", tf->vector, tf->error_code);
 }
 
+/* Which protection stopped a kernel access to a present user page: SMEP
+ * for a fetch, SMAP for a data access with RFLAGS.AC clear (outside a
+ * user copy).  SDM vol. 3A 4.6.1. */
+static const char *user_page_guard(const struct trap_frame *tf, uint64_t addr)
+{
+	uint64_t e = tf->error_code, cr4 = read_cr4();
+
+	if ((e & 5) != 1 || addr >= MT_USER_TOP)
+		return "";
+	if (e & 16)
+		return cr4 & CR4_SMEP ? " (SMEP: the kernel ran a user page)" : "";
+	if ((cr4 & CR4_SMAP) && !(tf->rflags & RFLAGS_AC))
+		return " (SMAP: the kernel touched a user page outside a user copy)";
+	return "";
+}
+
 static void page_fault_reason(const struct trap_frame *tf, char *buf, size_t n)
 {
-	uint64_t e = tf->error_code;
+	uint64_t e = tf->error_code, addr = read_cr2();
 
-	fmt_snprintf(buf, n, "page fault at %#lx: %s %s%s%s", read_cr2(),
+	fmt_snprintf(buf, n, "page fault at %#lx: %s %s%s%s%s", addr,
 		     e & 1 ? "protection violation on" : "not-present page on",
 		     e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
 		     e & 4 ? " from user mode" : "",
-		     e & 8 ? " (reserved bit set)" : "");
+		     e & 8 ? " (reserved bit set)" : "", user_page_guard(tf, addr));
 }
 
 /* An exception in kernel mode that no fixup covers: report and stop. */

@@ -59,6 +59,11 @@ void arch_console_write(const char *s, size_t n);
 /* A monotonically increasing cycle counter (TSC on x86). */
 uint64_t arch_cycles(void);
 
+/* A hard-to-guess 64-bit value, for seeds (the stack protector's canary):
+ * from the CPU's random number generator when it has one (*hw = true),
+ * else mixed cycle-counter readings.  Callable before arch_early_init. */
+uint64_t arch_random_seed(bool *hw);
+
 /* Microseconds since the kernel started (0 until the clock is calibrated). */
 uint64_t arch_uptime_us(void);
 

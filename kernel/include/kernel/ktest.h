@@ -53,6 +53,15 @@ __printf(4, 5) void ktest_fail(struct ktest_ctx *kt, const char *file,
 		}                                                           \
 	} while (0)
 
+struct aspace;
+/* For tests of SMEP/SMAP: a fresh user address space, made current, with
+ * one page at *va mapped `prot` (MT_PROT_*) whose page-table entry is
+ * already present, its first byte `first`.  Release it with
+ * ktest_user_page_free (which makes the kernel's tables current again).
+ * Panics if memory runs out. */
+struct aspace *ktest_user_page(uint32_t prot, uint8_t first, vaddr_t *va);
+void ktest_user_page_free(struct aspace *as);
+
 /* Run the tests whose group is in `groups` ("all" for every one); returns
  * the number that failed. */
 int ktest_run(const char *groups);

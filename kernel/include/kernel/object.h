@@ -55,8 +55,16 @@ struct object {
 	struct wait_queue waiters;      /* threads in object_wait_one */
 	struct list_node observers;     /* struct port_observer.obj_node;
 					   changed with interrupts disabled */
+	struct quota *quota;            /* charged `charge` bytes (a reference),
+					   or NULL: the kernel's own */
+	uint64_t charge;
 	struct list_node all_node;      /* the registry of live objects */
 };
+
+/* Charge `bytes` for obj to the calling process's quota (kernel/quota.h);
+ * given back when the object is destroyed.  MT_ERR_NO_MEMORY: the caller
+ * destroys the object (nothing is charged). */
+mt_status_t object_charge(struct object *obj, uint64_t bytes) __must_check;
 
 /* Initialise `obj` with one reference (the creator's). */
 void object_init(struct object *obj, uint32_t type, const struct object_ops *ops);

@@ -9,6 +9,7 @@
 #define KERNEL_PROCESS_H
 
 #include <kernel/handle.h>
+#include <kernel/quota.h>
 #include <kernel/thread.h>
 
 struct aspace;
@@ -30,14 +31,15 @@ struct process {
 	bool is_init;                   /* its end powers the machine off */
 	struct mt_task_result result;
 	char name[MT_NAME_MAX + 1];
-	/* Bytes of channel messages this process wrote that are still queued
-	 * (object/channel.c): the charge for kernel memory it makes others
-	 * hold.  Counted only; there are no quotas yet. */
-	uint64_t channel_bytes_queued;
+	struct quota *quota;            /* its node (a reference) */
 };
 
-/* An empty process with an empty address space. */
+/* An empty process with an empty address space, its quota node a
+ * pass-through child of `parent` (or `parent` itself when root is true:
+ * init).  The process, its table and its address space are charged to
+ * it; MT_ERR_NO_MEMORY. */
 mt_status_t process_create(const char *name, size_t name_len,
+			   struct quota *parent, bool root,
 			   struct process **out) __must_check;
 
 /* Kill every thread; the process ends when the last one is gone. */

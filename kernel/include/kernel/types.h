@@ -24,6 +24,8 @@ typedef uintptr_t vaddr_t;     /* kernel virtual address */
 #define __noreturn   __attribute__((noreturn))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __unused     __attribute__((unused))
+/* Not instrumented by -fstack-protector-strong (kernel/stackprot.h). */
+#define __no_stack_protector __attribute__((no_stack_protector))
 #define likely(x)    __builtin_expect(!!(x), 1)
 #define unlikely(x)  __builtin_expect(!!(x), 0)
 

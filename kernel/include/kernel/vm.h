@@ -20,6 +20,8 @@
 #include <kernel/arch.h>
 #include <kernel/object.h>
 
+struct cap;
+
 #define MEMOBJ_PAGES_PER_LEAF (PAGE_SIZE / sizeof(paddr_t))
 
 struct memobj {
@@ -39,6 +41,7 @@ struct mapping {
 	uint64_t offset;                /* into mo, page multiple */
 	uint32_t prot;                  /* MT_PROT_* */
 	uint32_t max_prot;
+	struct cap *via;                /* made through (a holder), or NULL */
 };
 
 struct aspace {
@@ -47,6 +50,8 @@ struct aspace {
 	struct mapping *maps;           /* MT_MAPPINGS_MAX entries, kmalloc'd */
 	uint32_t count;
 	bool dead;                      /* torn down: maps nothing, accepts nothing */
+	uint64_t tables_charged;        /* page-table frames charged to obj.quota */
+	struct list_node all;           /* every address space (revocation) */
 };
 
 mt_status_t memobj_create(uint64_t size, struct memobj **out) __must_check;
@@ -60,10 +65,14 @@ mt_status_t memobj_write_kernel(struct memobj *mo, uint64_t off, const void *src
 mt_status_t memobj_copy_user(struct memobj *mo, uint64_t off, uintptr_t ubuf,
 			     size_t len, bool to_user) __must_check;
 
-mt_status_t aspace_create(struct aspace **out) __must_check;
+/* An empty address space charged to q (kernel/quota.h), as are the page
+ * tables it grows. */
+mt_status_t aspace_create(struct quota *q, struct aspace **out) __must_check;
+/* Map mo; `via` is the capability the mapping is made through (it holds
+ * a reference to it, and revoking it unmaps), NULL for the kernel's own. */
 mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 		       uint64_t offset, uint64_t len, uint32_t flags,
-		       uint32_t max_prot, vaddr_t *out) __must_check;
+		       uint32_t max_prot, struct cap *via, vaddr_t *out) __must_check;
 mt_status_t aspace_unmap(struct aspace *as, vaddr_t addr, uint64_t len) __must_check;
 mt_status_t aspace_protect(struct aspace *as, vaddr_t addr, uint64_t len,
 			   uint32_t prot) __must_check;
@@ -81,6 +90,8 @@ mt_status_t aspace_copy(struct aspace *dst_as, vaddr_t dst, struct aspace *src_a
 			vaddr_t src, size_t len) __must_check;
 /* Remove every mapping of mo (a zero-copy grant). */
 void aspace_unmap_object(struct aspace *as, struct memobj *mo);
+/* Remove every mapping made through c, in every address space. */
+void aspace_unmap_cap_everywhere(struct cap *c);
 /* Remove every mapping (process end). */
 void aspace_teardown(struct aspace *as);
 /* Make as the current user address space. */

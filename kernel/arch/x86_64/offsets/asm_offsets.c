@@ -41,6 +41,7 @@ void asm_offsets(void)
 	MEMBER(OBJ_TYPE, struct object, type);
 	MEMBER(OBJ_REFCOUNT, struct object, refcount);
 	OFFSET(HE_SIZE, sizeof(struct handle_entry));
+	OFFSET(HE_SHIFT, __builtin_ctz(sizeof(struct handle_entry)));
 	MEMBER(HE_OBJ, struct handle_entry, obj);
 	MEMBER(HE_RIGHTS, struct handle_entry, rights);
 	MEMBER(HE_GEN, struct handle_entry, gen);

@@ -15,6 +15,7 @@ struct arch_thread {
 /* The user address space's root: a PML4 whose upper half is the kernel's. */
 struct arch_aspace {
 	paddr_t pml4;
+	uint64_t tables;                /* page-table frames below the PML4 */
 };
 
 #endif /* ARCH_THREAD_H */
