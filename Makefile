@@ -37,6 +37,7 @@ include mk/image.mk
 include mk/user.mk
 include mk/host-tests.mk
 include mk/fuzz.mk
+include mk/sysfuzz.mk
 include mk/tests.mk
 
 # ---------------------------------------------------------------------------

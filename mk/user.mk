@@ -26,7 +26,7 @@ ULDFLAGS   := -T $(ULDS) -nostdlib -static --build-id=none \
 # freestanding parsers shared with the kernel.
 ULIB_SRCS  := lib/crt/crt0.S \
 	$(sort $(wildcard lib/libc/*.c lib/libmantra/*.c)) \
-	lib/fmt/fmt.c lib/string/string.c lib/elf/elf64.c lib/bootfs/bootfs.c
+	lib/fmt/fmt.c lib/string/string.c lib/words/words.c lib/elf/elf64.c lib/bootfs/bootfs.c
 ULIB_OBJS  := $(patsubst %,$(UBUILD)/%.o,$(ULIB_SRCS))
 
 USER_PROGS :=
@@ -36,6 +36,8 @@ USER_PROGS += testinit
 testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S))
 USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
+USER_PROGS += sysfuzz
+sysfuzz_SRCS := $(sort $(wildcard user/sysfuzz/*.c))
 
 USER_ELFS  := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
 

@@ -44,9 +44,11 @@ class BootResult:
     seconds: float
 
 
-def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None):
+def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
+         echo=None):
     """Run QEMU until it exits, `stop_on` (a regex) appears on the serial
-    console, or `timeout` seconds pass.  Returns a BootResult."""
+    console, or `timeout` seconds pass.  Returns a BootResult.  `echo`, if
+    given, is called with each chunk of console output as it arrives."""
     stop_re = re.compile(stop_on) if stop_on else None
     with tempfile.TemporaryDirectory(prefix="mantra-qemu-") as tmp:
         vars_path = os.path.join(tmp, "vars.fd")
@@ -74,6 +76,8 @@ def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None):
             if not chunk:
                 break
             out += chunk
+            if echo:
+                echo(chunk)
             if stop_re and stop_re.search(out.decode("utf-8", "replace")):
                 stopped = True
                 break

@@ -1,6 +1,7 @@
 /* Kernel command-line parsing (see kernel/cmdline.h). */
 #include <kernel/cmdline.h>
 #include <string/string.h>
+#include <words/words.h>
 #include <mantra/bootinfo.h>
 
 static char cmdline[MANTRA_CMDLINE_MAX];
@@ -15,36 +16,32 @@ const char *cmdline_get_all(void)
 	return cmdline;
 }
 
-/* Does the word [w, w+n) start with "key" followed by '=' or its end? */
-static bool word_matches(const char *w, size_t n, const char *key, size_t klen)
-{
-	return n >= klen && strncmp(w, key, klen) == 0 &&
-	       (n == klen || w[klen] == '=');
-}
-
 bool cmdline_get(const char *key, char *out, size_t size)
 {
-	size_t klen = strlen(key);
-	const char *p = cmdline;
+	return words_get(cmdline, key, out, size);
+}
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t n = (size_t)(p - w);
-		if (n && word_matches(w, n, key, klen)) {
-			size_t vlen = n > klen ? n - klen - 1 : 0;
-			if (size) {
-				size_t c = MIN(vlen, size - 1);
-				memcpy(out, w + n - vlen, c);
-				out[c] = 0;
-			}
-			return true;
-		}
+size_t cmdline_words_with_prefix(const char *prefix, char *out, size_t size)
+{
+	size_t plen = strlen(prefix), used = 0, n;
+	const char *p = cmdline, *w;
+
+	if (size)
+		out[0] = 0;
+	while ((p = words_next(p, &w, &n))) {
+		if (n <= plen || strncmp(w, prefix, plen) != 0)
+			continue;
+		w += plen;
+		n -= plen;
+		if (used + (used ? 1 : 0) + n + 1 > size)
+			break;                  /* whole words only */
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, w, n);
+		used += n;
+		out[used] = 0;
 	}
-	return false;
+	return used;
 }
 
 bool cmdline_list_has(const char *list, const char *item)

@@ -4,7 +4,8 @@
  * later programs are loaded by user space — and gives it exactly: handles
  * to its own process and address space, a read-only memory object holding
  * the boot archive, the debug log, and its startup block (struct
- * mt_startup) at the top of its stack.  Nothing else.
+ * mt_startup) at the top of its stack, with the command line's init.*
+ * words below it as its arguments (startup.args).  Nothing else.
  */
 #include <elf/elf64.h>
 #include <kernel/boot.h>
@@ -14,6 +15,7 @@
 #include <kernel/pmm.h>
 #include <kernel/process.h>
 #include <kernel/vm.h>
+#include <mantra/bootinfo.h>
 #include <string/string.h>
 
 #define INIT_STACK_SIZE (64 * 1024)
@@ -93,6 +95,28 @@ static mt_status_t give_handles(struct process *p, struct mt_startup *su)
 	return r;
 }
 
+/* Write init's startup block and, below it, its arguments (the init.*
+ * words of the command line) at the top of its stack; *sp is where its
+ * stack starts, below both. */
+static mt_status_t write_startup(struct memobj *stack, struct mt_startup *su,
+				 vaddr_t *su_addr, vaddr_t *sp)
+{
+	const vaddr_t base = INIT_STACK_TOP - INIT_STACK_SIZE;
+	char args[MANTRA_CMDLINE_MAX];
+	size_t len = cmdline_words_with_prefix("init.", args, sizeof(args));
+	vaddr_t args_addr;
+	mt_status_t r;
+
+	*su_addr = INIT_STACK_TOP - ALIGN_UP(sizeof(*su), 16);
+	args_addr = *su_addr - ALIGN_UP(len + 1, 16);
+	su->args = len ? args_addr : 0;
+	r = memobj_write_kernel(stack, *su_addr - base, su, sizeof(*su));
+	if (r == MT_OK)
+		r = memobj_write_kernel(stack, args_addr - base, args, len + 1);
+	*sp = args_addr;
+	return r;
+}
+
 static mt_status_t start_init(const char *name, const struct bootfs_file *f)
 {
 	const struct elf64_policy policy = {
@@ -100,7 +124,7 @@ static mt_status_t start_init(const char *name, const struct bootfs_file *f)
 		.use_window = true, .vaddr_min = MT_USER_BASE, .vaddr_max = MT_USER_TOP,
 	};
 	struct mt_startup su = { .magic = MT_STARTUP_MAGIC };
-	vaddr_t su_addr = INIT_STACK_TOP - ALIGN_UP(sizeof(su), 16);
+	vaddr_t su_addr = 0, sp = 0;
 	struct elf64_info info;
 	struct pmm_stats ps;
 	struct process *p;
@@ -133,12 +157,11 @@ static mt_status_t start_init(const char *name, const struct bootfs_file *f)
 	if (r == MT_OK)
 		r = give_handles(p, &su);
 	if (r == MT_OK)
-		r = memobj_write_kernel(stack, su_addr - (INIT_STACK_TOP - INIT_STACK_SIZE),
-					&su, sizeof(su));
+		r = write_startup(stack, &su, &su_addr, &sp);
 	if (r == MT_OK)
 		r = thread_create(p, "main", 4, &t);
 	if (r == MT_OK) {
-		r = thread_start(t, info.entry, su_addr, su_addr, 0);
+		r = thread_start(t, info.entry, sp, su_addr, 0);
 		object_unref(&t->obj);  /* the scheduler holds it while it runs */
 	}
 	if (r != MT_OK)

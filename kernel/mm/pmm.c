@@ -387,3 +387,35 @@ void pmm_get_stats(struct pmm_stats *out)
 	out->highest = pmm.base + (paddr_t)pmm.nframes * PAGE_SIZE;
 	spin_unlock(&pmm.lock);
 }
+
+/* What is wrong with the allocator, or NULL.  Lock held. */
+static const char *pmm_problem_locked(void)
+{
+	size_t free = 0;
+
+	for (size_t w = 0; w < pmm.nwords; w++) {
+		if (~pmm.used[w] & ~pmm.usable[w])
+			return "a frame that is not usable is free";
+		free += (size_t)__builtin_popcountll(~pmm.used[w]);
+	}
+	if (free != pmm.free_frames)
+		return "free_frames differs from the free frames in the bitmap";
+	for (size_t i = pmm.nframes; i < pmm.nwords * PMM_BITS_PER_WORD; i++)
+		if (!pmm_bit(pmm.used, i) || pmm_bit(pmm.usable, i))
+			return "a padding bit past the last frame changed";
+	if (pmm.nwords && pmm_popcount(pmm.usable, pmm.nwords) + pmm.bitmap_frames !=
+	    pmm.total_frames)
+		return "total_frames differs from the usable frames";
+	return NULL;
+}
+
+void pmm_check(void)
+{
+	const char *why;
+
+	spin_lock(&pmm.lock);
+	why = pmm_problem_locked();
+	spin_unlock(&pmm.lock);
+	if (why)
+		panic("invariant: pmm: %s", why);
+}

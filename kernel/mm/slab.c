@@ -472,6 +472,72 @@ void kmem_cache_for_each(void (*fn)(const struct kmem_cache_info *info,
 	}
 }
 
+/* ---- checking (kmem_check) --------------------------------------------- */
+
+/* What is wrong with slab s of c in `state` (inuse already checked against
+ * the state), or NULL.  Lock held. */
+static const char *kmem_slab_problem(const struct kmem_cache *c, const struct slab *s)
+{
+	size_t bits = 0;
+
+	if (s->magic != (SLAB_MAGIC ^ (uintptr_t)s) || s->cache != c)
+		return "a listed slab has a bad header";
+	for (size_t w = 0; w < SLAB_MAP_WORDS; w++)
+		bits += (size_t)__builtin_popcountll(s->used[w]);
+	if (bits != s->inuse + (SLAB_MAX_OBJECTS - c->per_slab))
+		return "a slab's bitmap disagrees with its inuse count";
+	return NULL;
+}
+
+/* What is wrong with cache c, or NULL.  Lock held. */
+static const char *kmem_cache_problem(struct kmem_cache *c)
+{
+	size_t partial = 0, partial_inuse = 0, empty = c->empty ? 1 : 0;
+	const struct slab *prev = NULL;
+	const char *why;
+	struct slab *s;
+	size_t idx;
+
+	for (s = c->partial; s; prev = s, s = s->next) {
+		if (s->prev != prev)
+			return "the partial list is broken";
+		if (++partial > c->nr_slabs)
+			return "more partial slabs than slabs (a cycle?)";
+		if (s->inuse == 0 || s->inuse >= c->per_slab)
+			return "a slab on the partial list is not PARTIAL";
+		if ((why = kmem_slab_problem(c, s)))
+			return why;
+		partial_inuse += s->inuse;
+	}
+	if (c->empty && c->empty->inuse != 0)
+		return "the kept empty slab is not empty";
+	if (c->empty && (why = kmem_slab_problem(c, c->empty)))
+		return why;
+	if (partial + empty > c->nr_slabs)
+		return "more listed slabs than slabs";
+	if (c->inuse != partial_inuse + (c->nr_slabs - partial - empty) * c->per_slab)
+		return "inuse is not the sum of its slabs' (FULL slabs hold per_slab)";
+	if (c->hot && kmem_check_free_locked(c, c->hot, &s, &idx) != KMEM_FREE_OK)
+		return "the hot object is not an allocated object of the cache";
+	return NULL;
+}
+
+void kmem_check(void)
+{
+	size_t n = __atomic_load_n(&kmem_nr_caches, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < n; i++) {
+		struct kmem_cache *c = &kmem_caches[i];
+		const char *why;
+
+		spin_lock(&c->lock);
+		why = kmem_cache_problem(c);
+		spin_unlock(&c->lock);
+		if (why)
+			panic("invariant: slab: cache %s: %s", c->name, why);
+	}
+}
+
 /* ---- kmalloc ----------------------------------------------------------- */
 
 void kmalloc_init(void)

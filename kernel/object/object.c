@@ -8,7 +8,8 @@
 #include <kernel/usercopy.h>
 
 static uint64_t next_koid = 1;
-static uint64_t live_objects;
+static uint64_t live_objects;           /* the length of all_objects */
+static struct list_node all_objects = LIST_INIT(all_objects);
 
 void object_init(struct object *obj, uint32_t type, const struct object_ops *ops)
 {
@@ -22,6 +23,7 @@ void object_init(struct object *obj, uint32_t type, const struct object_ops *ops
 	list_init(&obj->observers);
 	obj->quota = NULL;
 	obj->charge = 0;
+	list_add_tail(&all_objects, &obj->all_node);
 	live_objects++;
 }
 
@@ -51,6 +53,7 @@ void object_unref(struct object *obj)
 
 	assert(list_empty(&obj->waiters.threads));
 	port_observers_detach(obj);     /* no packet may name a dead object */
+	list_remove(&obj->all_node);
 	live_objects--;
 	obj->ops->destroy(obj);     /* frees the object too */
 	if (q) {
@@ -77,6 +80,14 @@ uint64_t object_live_count(void)
 	return live_objects;
 }
 
+void object_for_each(void (*fn)(struct object *obj, void *ctx), void *ctx)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &all_objects)
+		fn(container_of(n, struct object, all_node), ctx);
+}
+
 /* ---- System calls ------------------------------------------------------ */
 
 /* Wait until one of `signals` is up or the deadline passes.  The wait is
@@ -98,6 +109,7 @@ mt_status_t sys_object_wait_one(mt_handle_t handle, mt_signals_t signals,
 		return MT_ERR_BAD_ADDRESS;
 	obj = e->obj;
 	object_ref(obj);                /* the handle may be closed meanwhile */
+	thread_current()->wait_signals = signals;   /* for the invariant checker */
 	s = arch_irq_save();
 	while (!(obj->signals & signals) && why != WAKE_TIMEOUT &&
 	       why != WAKE_INTERRUPTED)

@@ -28,6 +28,7 @@
  * nests more than one level deep.
  */
 #include <kernel/arch.h>
+#include <kernel/invariants.h>
 #include <kernel/panic.h>
 #include <kernel/port.h>
 #include <kernel/process.h>
@@ -222,9 +223,50 @@ static void port_destroy(struct object *obj)
 	kfree(p);
 }
 
+/* The invariants at the top of this file (object_ops.check). */
+static void port_check(struct object *obj)
+{
+	struct port *p = container_of(obj, struct port, obj);
+	size_t queued = invariant_list(&p->queue, MT_PORT_QUEUE_MAX + PORT_WATCHES_MAX,
+				       "port queue");
+	size_t watches = invariant_list(&p->observers, PORT_WATCHES_MAX, "port observers");
+	size_t owned = 0, pending = 0, allocated = 0;
+	struct list_node *n;
+
+	INVARIANT(queued == p->queued && watches == p->watches, "port %lu: %zu packets "
+		  "and %zu watches listed, counts say %u and %u", obj->koid, queued,
+		  watches, p->queued, p->watches);
+	INVARIANT(!(obj->signals & MT_SIGNAL_READABLE) == !queued, "port %lu: %zu "
+		  "packets but READABLE is %s", obj->koid, queued,
+		  obj->signals & MT_SIGNAL_READABLE ? "up" : "down");
+	for (n = p->queue.next; n != &p->queue; n = n->next) {
+		struct port_packet *pk = container_of(n, struct port_packet, node);
+		INVARIANT(!pk->owner || pk->owner->port == p, "port %lu queues a "
+			  "packet of another port's watch", obj->koid);
+		INVARIANT(pk->reserved == (pk->owner && pk == &pk->owner->reserve),
+			  "port %lu: a packet's reserved flag is wrong", obj->koid);
+		owned += pk->owner != NULL;
+		allocated += !pk->reserved;
+	}
+	INVARIANT(allocated <= MT_PORT_QUEUE_MAX, "port %lu holds %zu allocated "
+		  "packets", obj->koid, allocated);
+	for (n = p->observers.next; n != &p->observers; n = n->next) {
+		struct port_observer *o = container_of(n, struct port_observer, port_node);
+		INVARIANT(o->port == p, "port %lu lists another port's watch", obj->koid);
+		INVARIANT(o->watched ? list_linked(&o->obj_node) : o->pending > 0,
+			  "port %lu: watch %lu is %s", obj->koid, o->key,
+			  o->watched ? "armed but not on its object" :
+				       "disarmed with nothing queued, yet not freed");
+		pending += o->pending;
+	}
+	INVARIANT(pending == owned, "port %lu: watches count %zu packets pending, "
+		  "%zu queued", obj->koid, pending, owned);
+}
+
 static const struct object_ops port_ops = {
 	.name = "port",
 	.destroy = port_destroy,
+	.check = port_check,
 };
 
 mt_status_t port_create(struct port **out)
@@ -430,6 +472,7 @@ static enum wake_reason port_block(struct port *p, mt_time_t deadline)
 	enum wake_reason why = WAKE_NONE;
 	irqstate_t s = arch_irq_save();
 
+	thread_current()->wait_signals = MT_SIGNAL_READABLE;   /* see thread.h */
 	while (list_empty(&p->queue) && why != WAKE_TIMEOUT &&
 	       why != WAKE_INTERRUPTED)
 		why = wait_block(&p->obj.waiters, deadline);

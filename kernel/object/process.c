@@ -20,6 +20,7 @@ static void process_destroy(struct object *obj)
 {
 	struct process *p = container_of(obj, struct process, obj);
 
+	p->state = PROCESS_DEAD;        /* process_collect leaves it alone */
 	handle_table_destroy(&p->handles);
 	if (p->aspace)
 		object_unref(&p->aspace->obj);
@@ -33,39 +34,15 @@ static void process_destroy(struct object *obj)
 #define PROCESS_CHARGE (sizeof(struct process) + \
 			MT_HANDLES_MAX * sizeof(struct handle_entry))
 
-/* Handles to p in p's own table. */
-static uint32_t self_handles(struct process *p)
+static void process_ref_dropped(struct object *obj)
 {
-	uint32_t n = 0;
-
-	if (!p->handles.slots)
-		return 0;
-	for (uint32_t i = 1; i < MT_HANDLES_MAX; i++)
-		n += p->handles.slots[i].obj == &p->obj;
-	return n;
-}
-
-void process_kill(struct process *p, uint32_t how, int64_t code);
-
-/* A process that never started, named only by handles in its own table,
- * can never be started or reached again (and would never be freed: the
- * table holds it): kill it, which closes the table.  Cycles through
- * other processes or channel queues are not found (docs/security.md). */
-static void process_handles_changed(struct object *obj, mt_rights_t rights, int delta)
-{
-	struct process *p = container_of(obj, struct process, obj);
-
-	(void)rights;
-	if (delta < 0 && p->state == PROCESS_NEW && !p->thread_count &&
-	    obj->handle_count &&
-	    obj->handle_count == self_handles(p))
-		process_kill(p, MT_TASK_KILLED, 0);
+	process_collect(container_of(obj, struct process, obj));
 }
 
 static const struct object_ops process_ops = {
 	.name = "process",
 	.destroy = process_destroy,
-	.handles_changed = process_handles_changed,
+	.ref_dropped = process_ref_dropped,
 };
 
 mt_status_t process_create(const char *name, size_t name_len,
@@ -151,6 +128,26 @@ void process_thread_exited(struct process *p)
 {
 	if (p->thread_count == 0 && p->state != PROCESS_DEAD)
 		process_end(p);
+	else
+		process_collect(p);
+}
+
+void process_collect(struct process *p)
+{
+	struct list_node *n;
+
+	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
+	    p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
+		return;                 /* every thread on the list holds p */
+	for (n = p->threads.next; n != &p->threads; n = n->next) {
+		struct thread *t = container_of(n, struct thread, proc_node);
+		if (t->state != THREAD_NEW ||
+		    t->obj.refcount != handle_table_refs(&p->handles, &t->obj))
+			return;
+	}
+	object_ref(&p->obj);            /* killing it drops those handles */
+	process_kill(p, MT_TASK_KILLED, 0);
+	object_unref(&p->obj);
 }
 
 void process_kill(struct process *p, uint32_t how, int64_t code)

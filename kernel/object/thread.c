@@ -23,6 +23,10 @@ static void thread_destroy(struct object *obj)
 	if (t->state == THREAD_NEW) {   /* never started, last handle gone */
 		list_remove(&t->proc_node);
 		t->proc->thread_count--;
+		/* A running process whose other threads have all ended ends
+		 * with its last one, started or not. */
+		if (t->proc->state == PROCESS_RUNNING)
+			process_thread_exited(t->proc);
 	}
 	if (t->kstack_top)
 		arch_kstack_free(t->kstack_top, THREAD_KSTACK_SIZE);
@@ -32,9 +36,19 @@ static void thread_destroy(struct object *obj)
 	kmem_cache_free(thread_cache, t);
 }
 
+/* An unstarted thread losing a handle may leave its process garbage. */
+static void thread_ref_dropped(struct object *obj)
+{
+	struct thread *t = container_of(obj, struct thread, obj);
+
+	if (t->state == THREAD_NEW && t->proc)
+		process_collect(t->proc);
+}
+
 static const struct object_ops thread_ops = {
 	.name = "thread",
 	.destroy = thread_destroy,
+	.ref_dropped = thread_ref_dropped,
 };
 
 static void thread_name(struct thread *t, const char *name, size_t len)
@@ -162,6 +176,8 @@ void thread_kill(struct thread *t)
 		return;
 	}
 	t->flags |= THREAD_KILL;
+	if (t->state != THREAD_NEW)
+		sched_boost_dying(t);
 	switch (t->state) {
 	case THREAD_NEW:
 		thread_finish(t);       /* never ran: nothing to unwind */
@@ -194,6 +210,9 @@ mt_status_t thread_suspend(struct thread *t)
 		t->flags |= THREAD_SUSPEND;
 		if (t->state == THREAD_BLOCKED)
 			wait_unblock(t, WAKE_INTERRUPTED);
+		else if (t->state == THREAD_RUNNABLE)
+			sched_wakeup(t);        /* a parked passive thread stops on
+						   its own context, like a kill */
 	}
 	arch_irq_restore(s);
 	return r;
@@ -393,9 +412,13 @@ mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
 	t->own_sc.priority = t->passive ? MT_PRIORITY_MIN : priority;
 	/* A passive thread gives up its own context where IPC says so (its
 	 * next reply, or a receive without a deadline); one that stops being
-	 * passive gets it back now. */
-	if (!t->passive && !t->sc)
+	 * passive gets it back now, and if it was parked (runnable without a
+	 * context) it is queued: nothing else would. */
+	if (!t->passive && !t->sc) {
 		t->sc = &t->own_sc;
+		if (t->state == THREAD_RUNNABLE)
+			sched_wakeup(t);
+	}
 	arch_irq_restore(s);
 	return MT_OK;
 }

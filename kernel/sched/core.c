@@ -5,6 +5,7 @@
  */
 #include <arch/percpu.h>
 #include <kernel/arch.h>
+#include <kernel/invariants.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
 #include <kernel/sched.h>
@@ -74,6 +75,18 @@ void sched_context_lost(struct thread *t)
 		policy->dequeue(t);
 }
 
+
+void sched_boost_dying(struct thread *t)
+{
+	bool queued = list_linked(&t->run_node);
+
+	if (queued)
+		policy->dequeue(t);
+	t->own_sc.priority = MT_PRIORITY_MAX;
+	t->sc = &t->own_sc;
+	if (queued)
+		policy->enqueue(t);
+}
 
 /* Threads that died are freed here, by whoever runs next (a thread cannot
  * free the stack it is running on). */
@@ -159,6 +172,37 @@ void sched_tick(void)
 	}
 	if (!(cur->flags & THREAD_IDLE) && policy->tick(cur))
 		percpu()->need_resched = true;
+}
+
+/* How late a timer may fire before the checker calls it lost: far more
+ * than a tick, since a long stretch with interrupts off delays ticks. */
+#define TIMER_LOST_NS 1000000000LL
+
+void sched_check(struct sched_census *out)
+{
+	size_t max = thread_live_count() + 1;
+	mt_time_t now = time_now(), prev = INT64_MIN;
+	struct list_node *n;
+
+	out->timed = invariant_list(&timers, max, "timer list");
+	for (n = timers.next; n != &timers; n = n->next) {
+		struct thread *t = container_of(n, struct thread, timer_node);
+		INVARIANT(t->state == THREAD_BLOCKED, "thread %s on the timer list "
+			  "is not blocked (state %u)", t->name, t->state);
+		INVARIANT(t->deadline >= prev, "timer list out of order at thread %s",
+			  t->name);
+		INVARIANT(t->deadline > now - TIMER_LOST_NS, "thread %s sleeps %ld ms "
+			  "past its deadline (lost timeout)", t->name,
+			  (long)((now - t->deadline) / 1000000));
+		prev = t->deadline;
+	}
+	out->zombies = invariant_list(&zombies, max, "zombie list");
+	for (n = zombies.next; n != &zombies; n = n->next) {
+		struct thread *t = container_of(n, struct thread, zombie_node);
+		INVARIANT(t->state == THREAD_DEAD, "zombie thread %s is not dead",
+			  t->name);
+	}
+	out->queued = policy->check(max);
 }
 
 void sched_idle_loop(void)

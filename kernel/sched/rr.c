@@ -5,6 +5,7 @@
  * context, then goes to the back of its level.  A thread is queued at the
  * priority of the context it runs on (donated while serving a call).
  */
+#include <kernel/invariants.h>
 #include <kernel/sched.h>
 
 #define RR_SLICE_TICKS 2     /* 20 ms at 100 Hz */
@@ -81,6 +82,32 @@ static void rr_yield(struct thread *cur)
 	sched_context_of(cur)->timeslice = RR_SLICE_TICKS;
 }
 
+/* Every queued thread is runnable and queued once; `nonempty` tells the
+ * truth. */
+static size_t rr_check(size_t max)
+{
+	size_t total = 0;
+
+	if (!run_queues[0].next)
+		return 0;               /* nothing ever queued */
+	for (uint32_t p = 0; p < RR_LEVELS; p++) {
+		size_t n = invariant_list(&run_queues[p], max, "run queue");
+		struct list_node *node;
+
+		INVARIANT(!(nonempty & (1u << p)) == !n, "run queue %u holds %zu "
+			  "threads but its nonempty bit is %u", p, n,
+			  (nonempty >> p) & 1);
+		for (node = run_queues[p].next; node != &run_queues[p]; node = node->next) {
+			struct thread *t = container_of(node, struct thread, run_node);
+			INVARIANT(t->state == THREAD_RUNNABLE, "thread %s on run queue %u "
+				  "is not runnable (state %u)", t->name, p, t->state);
+		}
+		total += n;
+		INVARIANT(total <= max, "run queues hold more than %zu threads", max);
+	}
+	return total;
+}
+
 const struct sched_policy sched_rr = {
 	.name = "rr",
 	.enqueue = rr_enqueue,
@@ -88,4 +115,5 @@ const struct sched_policy sched_rr = {
 	.pick_next = rr_pick_next,
 	.tick = rr_tick,
 	.yield = rr_yield,
+	.check = rr_check,
 };

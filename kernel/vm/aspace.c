@@ -2,6 +2,7 @@
  * (kernel/vm.h). */
 #include <kernel/arch.h>
 #include <kernel/cap.h>
+#include <kernel/invariants.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
 #include <kernel/usercopy.h>
@@ -30,9 +31,38 @@ static void aspace_destroy(struct object *obj)
 	kfree(as);
 }
 
+/* The invariants of kernel/vm.h (object_ops.check). */
+static void aspace_check(struct object *obj)
+{
+	struct aspace *as = container_of(obj, struct aspace, obj);
+	vaddr_t end = MT_USER_BASE;
+
+	INVARIANT(as->count <= MT_MAPPINGS_MAX && (!as->dead || !as->count),
+		  "address space %lu: %u mappings%s", obj->koid, as->count,
+		  as->dead ? " though torn down" : "");
+	for (uint32_t i = 0; i < as->count; i++) {
+		const struct mapping *m = &as->maps[i];
+		INVARIANT(m->size && IS_ALIGNED(m->base | m->size | m->offset, PAGE_SIZE) &&
+			  m->base >= end && m->base + m->size > m->base &&
+			  m->base + m->size <= MT_USER_TOP,
+			  "address space %lu: mapping %u [%#lx, +%#lx) is misplaced",
+			  obj->koid, i, m->base, m->size);
+		INVARIANT(!(m->prot & ~m->max_prot) &&
+			  !((m->prot & MT_PROT_WRITE) && (m->prot & MT_PROT_EXEC)),
+			  "address space %lu: mapping at %#lx has prot %#x, max %#x",
+			  obj->koid, m->base, m->prot, m->max_prot);
+		INVARIANT(m->mo && m->mo->obj.type == MT_OBJ_MEMORY &&
+			  m->offset + m->size <= m->mo->size && m->offset + m->size > m->offset,
+			  "address space %lu: mapping at %#lx lies outside its memory object",
+			  obj->koid, m->base);
+		end = m->base + m->size;
+	}
+}
+
 static const struct object_ops aspace_ops = {
 	.name = "aspace",
 	.destroy = aspace_destroy,
+	.check = aspace_check,
 };
 
 /* The structure, its mappings array and its PML4. */

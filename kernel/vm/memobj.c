@@ -1,4 +1,5 @@
 /* Memory objects (kernel/vm.h). */
+#include <kernel/invariants.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>
@@ -34,9 +35,46 @@ static void memobj_destroy(struct object *obj)
 	kfree(mo);
 }
 
+/* Size, and `committed` against the frames in the leaves, each of which
+ * the frame allocator must have handed out (object_ops.check). */
+static void memobj_check(struct object *obj)
+{
+	struct memobj *mo = container_of(obj, struct memobj, obj);
+	uint64_t nleaves = (mo->npages + MEMOBJ_PAGES_PER_LEAF - 1) / MEMOBJ_PAGES_PER_LEAF;
+	uint64_t frames = 0;
+
+	INVARIANT(mo->size && mo->npages * PAGE_SIZE == mo->size &&
+		  (mo->physical || mo->size <= MT_MEMORY_MAX),
+		  "memory object %lu: size %#lx, %lu pages", obj->koid, mo->size,
+		  mo->npages);
+	if (mo->physical) {
+		INVARIANT(!mo->leaves && !mo->committed, "physical memory object %lu "
+			  "has frames of its own", obj->koid);
+		return;
+	}
+	INVARIANT(mo->leaves, "memory object %lu has no leaf table", obj->koid);
+	for (uint64_t l = 0; l < nleaves; l++) {
+		if (!mo->leaves[l])
+			continue;
+		for (size_t i = 0; i < MEMOBJ_PAGES_PER_LEAF; i++) {
+			paddr_t pa = mo->leaves[l][i];
+			if (!pa)
+				continue;
+			INVARIANT(l * MEMOBJ_PAGES_PER_LEAF + i < mo->npages &&
+				  pmm_page_is_allocated(pa), "memory object %lu: page "
+				  "%lu has frame %#lx, which is free or beyond its size",
+				  obj->koid, l * MEMOBJ_PAGES_PER_LEAF + i, pa);
+			frames++;
+		}
+	}
+	INVARIANT(frames == mo->committed, "memory object %lu: %lu frames, committed "
+		  "%lu", obj->koid, frames, mo->committed);
+}
+
 static const struct object_ops memobj_ops = {
 	.name = "memory",
 	.destroy = memobj_destroy,
+	.check = memobj_check,
 };
 
 mt_status_t memobj_create(uint64_t size, struct memobj **out)

@@ -28,6 +28,14 @@ void mt_startup_set(const struct mt_startup *startup);
 /* The block this process was started with (never NULL after start-up). */
 const struct mt_startup *mt_startup(void);
 
+/* The value of argument `key` (a "key=value" word of startup->args) into
+ * out, NUL-terminated and truncated to size; false if there is none. */
+bool mt_startup_arg(const char *key, char *out, size_t size);
+
+/* The same as a number (decimal, or hexadecimal after "0x"); `dflt` when
+ * the argument is missing or not entirely a number. */
+uint64_t mt_startup_arg_u64(const char *key, uint64_t dflt);
+
 /* ---- raw system calls -------------------------------------------------- */
 
 /* Issue system call `nr` with six raw register arguments: for tests that
@@ -113,6 +121,7 @@ mt_status_t mt_bootfs_file(const char *name, struct bootfs_file *out)
 /* ---- program loader ---------------------------------------------------- */
 
 #define MT_SPAWN_STACK_DEFAULT (64u * 1024u)
+#define MT_SPAWN_ARGS_MAX      1024u    /* bytes of mt_spawn_args.args, NUL included */
 
 /* What mt_spawn() creates.  Handles given to the child are duplicates
  * (with MT_RIGHT_SAME) of the caller's, moved into the child's table;
@@ -128,6 +137,8 @@ struct mt_spawn_args {
 	uint64_t stack_size;       /* 0: MT_SPAWN_STACK_DEFAULT */
 	uint32_t fault_policy;     /* MT_FAULT_POLICY_* */
 	bool suspended;            /* create the thread but do not start it */
+	const char *args;          /* startup.args: "key=value ..." (shorter
+				      than MT_SPAWN_ARGS_MAX), or NULL */
 };
 
 /* Handles the caller holds afterwards (all with full rights). */

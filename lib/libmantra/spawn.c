@@ -118,17 +118,21 @@ static mt_status_t spawn_startup(const struct mt_spawn_args *args,
 }
 
 /* Map the stack (the kernel leaves a guard page below it) and write the
- * start-up block at its top; sets res->stack_ptr and res->startup_addr. */
+ * start-up block at its top, the argument string (if any) below it; sets
+ * res->stack_ptr (below both) and res->startup_addr. */
 static mt_status_t spawn_stack(const struct mt_spawn_args *args,
 			       struct mt_spawn_result *res)
 {
 	uint64_t size = mt_page_round_up(args->stack_size ? args->stack_size :
 					 MT_SPAWN_STACK_DEFAULT);
+	size_t args_len = args->args ? strlen(args->args) : 0;
 	struct mt_startup su;
 	mt_handle_t mem;
 	mt_status_t st, base;
-	uint64_t at;
+	uint64_t at, args_at;
 
+	if (args_len >= MT_SPAWN_ARGS_MAX)
+		return MT_ERR_INVALID_ARGS;
 	st = spawn_startup(args, res, &su);
 	if (st < 0)
 		return st;
@@ -140,9 +144,14 @@ static mt_status_t spawn_stack(const struct mt_spawn_args *args,
 	st = base;
 	if (base >= 0) {
 		at = ((uint64_t)base + size - sizeof(su)) & ~(uint64_t)15;
+		args_at = (at - args_len - 1) & ~(uint64_t)15;
+		su.args = args_len ? args_at : 0;
 		st = mt_memory_write(mem, at - (uint64_t)base, &su, sizeof(su));
+		if (st >= 0 && args_len)
+			st = mt_memory_write(mem, args_at - (uint64_t)base, args->args,
+					     args_len + 1);
 		res->startup_addr = at;
-		res->stack_ptr = at;
+		res->stack_ptr = args_len ? args_at : at;
 	}
 	mt_handle_drop(mem);
 	return st < 0 ? st : MT_OK;

@@ -165,6 +165,7 @@ enum gt_helper {
 	GT_HELPER_QUOTA = 11,      /* exhaust its quota with objects of kind
 	                              param (t14_quota.c); results in the box */
 	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
+	GT_HELPER_ARGS = 13,       /* exit(args a + b), or 255 without them */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \

@@ -462,20 +462,32 @@ GT_TEST(syscall, null)
 		GT_ERR(mt_null(), MT_OK);
 }
 
+static void unknown_number_check(uint64_t number)
+{
+	mt_status_t st = mt_syscall6(number, 1, 2, 3, 4, 5, 6);
+
+	if (st != MT_ERR_NOT_SUPPORTED)
+		gt_note("syscall %#llx returned %s", (unsigned long long)number,
+			mt_status_str(st));
+}
+
 GT_TEST(syscall, unknown_number)
 {
 	static const uint64_t numbers[] = {
 		MT_SYS_COUNT, MT_SYS_COUNT + 1, 255, 1000,
 		0x7fffffff, 0xffffffff, 1ULL << 32, 1ULL << 63, UINT64_MAX,
 	};
+	size_t k = 0;
 
-	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		mt_status_t st = mt_syscall6(numbers[i], 1, 2, 3, 4, 5, 6);
-
-		if (st != MT_ERR_NOT_SUPPORTED)
-			gt_note("syscall %#llx returned %s",
-				(unsigned long long)numbers[i], mt_status_str(st));
+	/* Numbers left unused below the highest (reserved ones). */
+	for (uint32_t n = 0; n < MT_SYS_COUNT; n++) {
+		while (k < MT_SYSCALL_INFO_COUNT && mt_syscall_infos[k].number < n)
+			k++;
+		if (k == MT_SYSCALL_INFO_COUNT || mt_syscall_infos[k].number != n)
+			unknown_number_check(n);
 	}
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		unknown_number_check(numbers[i]);
 }
 
 GT_TEST(syscall, registers_preserved)

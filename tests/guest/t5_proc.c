@@ -260,3 +260,49 @@ GT_TEST(proc, never_started_self_cycle_freed)
 	mt_handle_drop(as);
 	mt_handle_drop(p);
 }
+
+/* Arguments reach the child as startup.args ("key=value" words). */
+static int64_t proc_run_with_args(const char *line)
+{
+	const struct mt_startup *self = mt_startup();
+	struct mt_spawn_args args = { 0 };
+	struct mt_spawn_result child;
+	struct mt_task_result res;
+	struct bootfs_file file;
+
+	GT_OK(mt_bootfs_file("bin/testinit", &file));
+	args.name = "args";
+	args.image = file.data;
+	args.image_size = file.size;
+	args.arg = GT_HELPER_ARG(GT_HELPER_ARGS, 0);
+	args.bootfs = self->bootfs;
+	args.bootfs_size = self->bootfs_size;
+	args.args = line;
+	GT_OK(mt_spawn(&args, &child));
+	gt_wait(child.process, MT_SIGNAL_TERMINATED, 2000);
+	GT_OK(mt_task_result(child.process, &res));
+	mt_spawn_release(&child);
+	GT_CHECK_EQ(res.state, MT_TASK_EXITED);
+	return res.exit_code;
+}
+
+GT_TEST(proc, spawn_passes_args)
+{
+	char big[MT_SPAWN_ARGS_MAX + 1];
+	struct mt_spawn_args args = { 0 };
+	struct mt_spawn_result child;
+	struct bootfs_file file;
+
+	GT_CHECK_EQ(proc_run_with_args("b=0x10 a=7"), 23);
+	GT_CHECK_EQ(proc_run_with_args("a=1"), 56);
+	GT_CHECK_EQ(proc_run_with_args(NULL), 255);
+	GT_CHECK_EQ(proc_run_with_args("a=x1 b=12q"), 255);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	GT_OK(mt_bootfs_file("bin/testinit", &file));
+	args.name = "args";
+	args.image = file.data;
+	args.image_size = file.size;
+	args.args = big;
+	GT_ERR(mt_spawn(&args, &child), MT_ERR_INVALID_ARGS);
+}

@@ -653,3 +653,39 @@ TEST(pmm, free_before_init_panics)
 	CHECK_EQ(fake_phys_init(NULL, 0), PMM_ERR_NO_MEMORY);
 	EXPECT_PANIC(pmm_free_pages(4 * MiB, 1));
 }
+
+/* ---- pmm_check (the invariant checker's view) -------------------------- */
+
+TEST(pmm, check_passes_after_traffic)
+{
+	paddr_t a, b;
+
+	init_two_ranges();
+	pmm_check();
+	a = pmm_alloc_pages(8, 8);
+	b = pmm_alloc_page();
+	pmm_free_pages(a + 2 * PG, 3);
+	pmm_check();
+	pmm_free_pages(b, 1);
+	pmm_check();
+}
+
+TEST(pmm, check_catches_a_free_frame_counted_used)
+{
+	struct pmm_stats st;
+	paddr_t a;
+	uint64_t *used, bit;
+
+	init_two_ranges();
+	a = pmm_alloc_page();
+	pmm_get_stats(&st);
+	/* The bitmap ("used", then "usable") is the first frame of the lowest
+	 * range; frame i is bit i from the span's start. */
+	used = phys_to_virt(st.lowest);
+	bit = (a - st.lowest) / PG;
+	used[bit / 64] &= ~(1ull << (bit % 64));
+	EXPECT_PANIC(pmm_check());
+	CHECK(strstr(test_panic_msg, "invariant: pmm: free_frames") != NULL);
+	used[bit / 64] |= 1ull << (bit % 64);
+	pmm_check();                    /* the lock was released */
+}

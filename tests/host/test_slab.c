@@ -807,3 +807,51 @@ TEST(slab, stress_returns_memory_to_pmm)
 	}
 	CHECK_EQ(fake_free_frames(), free0 - kept);
 }
+
+/* ---- kmem_check (the invariant checker's view) ------------------------- */
+
+TEST(slab, check_passes_on_a_busy_heap)
+{
+	struct kmem_cache *c;
+	void *objs[100];
+
+	setup();
+	c = kmem_cache_create("busy", 40, 8);
+	for (int i = 0; i < 100; i++)
+		objs[i] = kmem_cache_alloc(c);
+	for (int i = 0; i < 100; i += 3)
+		kmem_cache_free(c, objs[i]);
+	sink = kmalloc(5000);
+	kmem_check();
+	kmem_set_debug(false);          /* with a hot object too */
+	kmalloc_init();
+	c = kmem_cache_create("hot", 40, 8);
+	objs[0] = kmem_cache_alloc(c);
+	objs[1] = kmem_cache_alloc(c);
+	kmem_cache_free(c, objs[0]);
+	kmem_check();
+	kmem_set_debug(true);
+}
+
+/* The header of the slab holding obj (one-page slabs). */
+static uint32_t *slab_inuse_of(void *obj)
+{
+	/* struct slab: magic, cache, prev, next, then inuse. */
+	return (uint32_t *)(ALIGN_DOWN((uintptr_t)obj, PAGE_SIZE) + 32);
+}
+
+TEST(slab, check_catches_a_wrong_count)
+{
+	struct kmem_cache *c;
+	void *a;
+
+	setup();
+	c = kmem_cache_create("count", 40, 8);
+	a = kmem_cache_alloc(c);
+	sink = kmem_cache_alloc(c);
+	(*slab_inuse_of(a))++;
+	EXPECT_PANIC(kmem_check());
+	CHECK(strstr(test_panic_msg, "invariant: slab: cache count") != NULL);
+	(*slab_inuse_of(a))--;
+	kmem_check();                   /* the lock was released */
+}

@@ -134,6 +134,14 @@ CASES = [
     dict(name="guest_suite_ipc_slow", config="loglevel=info init=bin/testinit ipc=slow",
          expect=[r"ipc: fast path off", r"guest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
+    # The system-call fuzzer (user/sysfuzz) as init: a bounded campaign of
+    # random calls from unprivileged worker trees, the kernel's invariant
+    # checker between batches, a leak check at the end.  `make fuzz` runs
+    # a long one (tools/sysfuzz.py).
+    dict(name="sysfuzz",
+         config="loglevel=warn init=bin/sysfuzz debug=slab init.calls=150000 init.seed=1",
+         expect=[r"ok fuzz\.syscalls: \d+ calls, 0 kernel faults"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
     panic_case("page_fault", "page_fault",
                r"page fault at 0xdead0000: not-present page on write",
                "crashtest_page_fault"),

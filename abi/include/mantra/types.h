@@ -150,8 +150,13 @@ struct mt_startup {
 	uint64_t arg;               /* free for the creator */
 	uint64_t memory_allowance;  /* bytes this process may allocate */
 	char name[32];
+	/* Arguments: the user address of a NUL-terminated line of words
+	 * "key=value" separated by spaces (lib/words), on the stack above
+	 * the block, or 0.  init gets the kernel command line's init.* words
+	 * ("init.seed=7" -> "seed=7"); mt_spawn passes mt_spawn_args.args. */
+	uint64_t args;
 };
-_Static_assert(sizeof(struct mt_startup) == 80, "mt_startup layout");
+_Static_assert(sizeof(struct mt_startup) == 88, "mt_startup layout");
 
 /* ---- IPC (docs/ipc.md) ------------------------------------------------ */
 

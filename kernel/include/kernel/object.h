@@ -13,6 +13,10 @@
  * observers (kernel/port.h) watching a bit that rose.  Observers hold no
  * reference: object_unref() detaches them before the object is destroyed.
  *
+ * Registry: every live object is on one list (object_for_each), so the
+ * invariant checker (kernel/debug/invariants.c) can reach objects that no
+ * handle names.  Costs a list node per object and two link updates.
+ *
  * Locking: single CPU for now; state changes run with interrupts disabled
  * where an interrupt handler could also touch them (wait queues, signals).
  */
@@ -35,6 +39,10 @@ struct object_ops {
 	 * that only it still holds itself (a channel end whose last
 	 * references sit in its own queue) and let go. */
 	void (*ref_dropped)(struct object *obj);
+	/* Optional, for the invariant checker (kernel/invariants.h): check
+	 * the type's own state and call invariant_failed() if it is broken.
+	 * Interrupts disabled; must not change anything. */
+	void (*check)(struct object *obj);
 };
 
 struct object {
@@ -50,6 +58,7 @@ struct object {
 	struct quota *quota;            /* charged `charge` bytes (a reference),
 					   or NULL: the kernel's own */
 	uint64_t charge;
+	struct list_node all_node;      /* the registry of live objects */
 };
 
 /* Charge `bytes` for obj to the calling process's quota (kernel/quota.h);
@@ -75,5 +84,10 @@ void object_signal(struct object *obj, mt_signals_t clear, mt_signals_t set);
 
 /* Number of live kernel objects (for mt_debug_stats and leak tests). */
 uint64_t object_live_count(void);
+
+/* Call fn for every live object, oldest first.  fn must not create or
+ * destroy objects.  Call with interrupts disabled (nothing may come or go
+ * meanwhile). */
+void object_for_each(void (*fn)(struct object *obj, void *ctx), void *ctx);
 
 #endif /* KERNEL_OBJECT_H */

@@ -80,4 +80,11 @@ bool pmm_page_is_allocated(paddr_t pa);
 /* Fill *out with a consistent snapshot (taken under the pmm lock). */
 void pmm_get_stats(struct pmm_stats *out);
 
+/* For the invariant checker (kernel/invariants.h): check the invariants
+ * of pmm.c (free_frames is the number of free frames in the bitmap, only
+ * usable frames are free, the padding bits, the totals) and panic
+ * "invariant: pmm: ..." if one is broken.  Takes the pmm lock (panics
+ * outside it). */
+void pmm_check(void);
+
 #endif /* KERNEL_PMM_H */

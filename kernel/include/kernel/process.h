@@ -48,6 +48,15 @@ void process_kill(struct process *p, uint32_t how, int64_t code);
 /* Called by thread.c when a thread of p dies. */
 void process_thread_exited(struct process *p);
 
+/* Kill p if it is garbage: none of its threads ever started, and p and
+ * its threads are named only by handles in p's own table, so nothing can
+ * ever start or reach them (a cycle reference counting cannot free: a
+ * process holding a handle to itself).  Conservative: any other
+ * reference — another table, a message in flight, a dead thread — keeps
+ * it.  Called when p or one of its unstarted threads loses a reference,
+ * and when a thread of p ends. */
+void process_collect(struct process *p);
+
 /* Record how the process ends (first call wins). */
 void process_set_result(struct process *p, uint32_t state, int64_t code,
 			const struct mt_task_result *fault);

@@ -20,6 +20,9 @@ struct sched_policy {
 	struct thread *(*pick_next)(void);          /* remove and return next, or NULL */
 	bool (*tick)(struct thread *cur);           /* true: preempt cur */
 	void (*yield)(struct thread *cur);          /* cur gives up its slice */
+	/* The invariant checker: check the queues (invariant_failed() if
+	 * broken) and return how many threads they hold (at most max). */
+	size_t (*check)(size_t max);
 };
 
 extern const struct sched_policy sched_rr;
@@ -63,6 +66,23 @@ static inline struct sched_context *sched_context_of(struct thread *t)
 /* t's scheduling context was taken back (a passive thread replied): if
  * it has none left it stops running at the next scheduling point. */
 void sched_context_lost(struct thread *t);
+
+/* What the scheduler holds, for the invariant checker (kernel/invariants.h):
+ * sched_check() checks the timer list (sorted, every thread blocked, no
+ * deadline long past: a lost timeout), the zombies (dead) and the
+ * policy's queues, and counts them.  Interrupts disabled. */
+struct sched_census {
+	size_t queued;                  /* threads on the policy's queues */
+	size_t timed;                   /* on the timer list */
+	size_t zombies;
+};
+void sched_check(struct sched_census *out);
+
+/* t has been asked to die: what is left of it (kernel code on its way
+ * out) runs on its own context at MT_PRIORITY_MAX, requeued if it is
+ * queued, so a kill takes effect however busy the CPU is with threads of
+ * a higher priority than t's.  Interrupts disabled. */
+void sched_boost_dying(struct thread *t);
 
 /* Queue a dead thread for freeing once another thread runs. */
 void sched_add_zombie(struct thread *t);

@@ -84,6 +84,13 @@ void kmem_cache_for_each(void (*fn)(const struct kmem_cache_info *info,
 				    void *ctx),
 			 void *ctx);
 
+/* For the invariant checker (kernel/invariants.h): check every cache —
+ * each listed slab's header, bitmap and state, the partial list's links,
+ * cache->inuse against the slabs (FULL ones hold per_slab each), the hot
+ * object — and panic "invariant: slab: ..." at the first thing broken.
+ * Takes each cache lock in turn (panics outside it). */
+void kmem_check(void);
+
 /*
  * Set up the slab layer and kmalloc's size classes; call after pmm_init.
  * Calling it again forgets every cache and slab without returning pages to

@@ -64,7 +64,10 @@ struct thread {
 	struct list_node zombie_node;   /* dead, waiting to be reaped */
 	mt_time_t deadline;
 	enum wake_reason wake_reason;
-	mt_signals_t wait_signals;      /* object_wait_one: wanted signals */
+	mt_signals_t wait_signals;      /* on obj->waiters (object_wait_one,
+					   port_wait): the signals that end
+					   the wait; a waiter never sleeps
+					   while one is raised */
 
 	struct mt_task_result result;   /* fault stop or end */
 	char name[MT_NAME_MAX + 1];
