@@ -10,8 +10,9 @@
  * (how often mt_debug_check runs while trees work), stall_ms (a tree that
  * makes no call for that long is killed and counted as stalled),
  * frame_slack (the leak check's allowance, below), verbose (a line per
- * tree, a table per system call), fastwait and replyown (1: exercise the
- * paths of two known, unfixed kernel bugs; gen.c).
+ * tree, a table per system call), fastwait and replyown (default 1: exercise
+ * the paths of two kernel bugs it found, since fixed; 0 steps around them;
+ * gen.c).
  *
  * The controller runs on a thread of its own at MT_PRIORITY_MAX, so
  * workers that raise their priorities cannot starve it.  A tree ends when
@@ -485,8 +486,8 @@ static void fz_config(struct fz_config *cfg)
 	cfg->stall_ms = mt_startup_arg_u64("stall_ms", 2000);
 	cfg->frame_slack = mt_startup_arg_u64("frame_slack", 256);
 	cfg->verbose = mt_startup_arg_u64("verbose", 0);
-	cfg->fastwait = mt_startup_arg_u64("fastwait", 0);
-	cfg->replyown = mt_startup_arg_u64("replyown", 0);
+	cfg->fastwait = mt_startup_arg_u64("fastwait", 1);
+	cfg->replyown = mt_startup_arg_u64("replyown", 1);
 }
 
 int fz_controller_main(const struct mt_startup *su)
