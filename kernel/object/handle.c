@@ -121,10 +121,13 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 
 uint32_t handle_table_refs(const struct handle_table *t, const struct object *obj)
 {
-	uint32_t n = 0;
+	uint32_t n = 0, seen = 0;
 
-	for (uint32_t i = 1; t->slots && i < MT_HANDLES_MAX; i++)
+	/* Stop after the last live slot: a young table's are the first. */
+	for (uint32_t i = 1; t->slots && i < MT_HANDLES_MAX && seen < t->used; i++) {
+		seen += t->slots[i].obj != NULL;
 		n += t->slots[i].obj == obj;
+	}
 	return n;
 }
 

@@ -136,8 +136,15 @@ void process_collect(struct process *p)
 {
 	struct list_node *n;
 
-	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
-	    p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
+	if (p->state == PROCESS_DEAD || !p->obj.refcount)
+		return;
+	/* The cheap test first: a thread that ever started can still reach
+	 * p (this runs on every reference p loses: a queued message's, a
+	 * call's), so only then scan the table. */
+	for (n = p->threads.next; n != &p->threads; n = n->next)
+		if (container_of(n, struct thread, proc_node)->state != THREAD_NEW)
+			return;
+	if (p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
 		return;                 /* every thread on the list holds p */
 	for (n = p->threads.next; n != &p->threads; n = n->next) {
 		struct thread *t = container_of(n, struct thread, proc_node);
