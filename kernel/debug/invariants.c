@@ -30,7 +30,6 @@
 #include <kernel/pmm.h>
 #include <kernel/port.h>
 #include <kernel/process.h>
-#include <kernel/quota.h>
 #include <kernel/sched.h>
 #include <kernel/slab.h>
 #include <kernel/syscall.h>
@@ -471,18 +470,18 @@ static void check_census(struct object *obj, void *ctx)
 	}
 }
 
-/* ---- Capabilities and quotas ------------------------------------------- */
+/* ---- Hooks for the capability work ------------------------------------- */
 
-/* The derivation tree of capabilities (kernel/cap.h): links, revoked
- * capabilities without objects, installed ones where their slots say. */
+/* The derivation tree of capabilities (kernel/cap.h): every capability
+ * held, named by its slot, on its parent's list of children once, naming
+ * a live object unless revoked. */
 static void check_derivation_tree(void)
 {
 	cap_check_tree();
 }
 
-/* Quotas (kernel/quota.h): every bound node within its limit, what its
- * children account for within its use.  (That a node's use is the sum of
- * the charges of what it holds is not checked yet.) */
+/* Quotas (kernel/quota.h): every node referenced, bound nodes within their
+ * limits, children within their parent's use. */
 static void check_quota_sums(void)
 {
 	quota_check_all();

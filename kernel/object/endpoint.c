@@ -407,9 +407,23 @@ mt_status_t ipc_receive_resumed(void)
 	struct endpoint *ep = cur->ipc.wait_ep;
 	mt_status_t r;
 
+	/* The wait reference may be the endpoint's last (its handles all
+	 * went while we slept: found by the system-call fuzzer), so it goes
+	 * only once the endpoint is known to be held by a receive handle or
+	 * no longer needed.  ipc_receive's own reference is the wait
+	 * reference of its next sleep, which a fast handoff consumes. */
+	if (cur->ipc.received) {
+		cur->ipc.received = false;
+		r = MT_OK;
+	} else if (cur->ipc.closed || !ep->receive_handles) {
+		cur->ipc.closed = false;
+		r = MT_ERR_PEER_CLOSED;
+	} else {
+		r = MT_ERR_SHOULD_WAIT;
+	}
 	object_unref(&ep->obj);
-	r = cur->ipc.received ? (cur->ipc.received = false, MT_OK)
-			      : ipc_receive(cur, ep, MT_TIME_INFINITE);
+	if (r == MT_ERR_SHOULD_WAIT)
+		r = ipc_receive(cur, ep, MT_TIME_INFINITE);
 	arch_irq_enable();
 	return r;
 }
@@ -428,15 +442,26 @@ mt_status_t ipc_reply_wait_c(mt_handle_t endpoint, uint64_t info, uint64_t w0,
 	irqstate_t s;
 	mt_status_t r = endpoint_get(endpoint, &ep);
 
-	if (r == MT_OK)
-		r = receive_deadline(cur, info, &deadline);
+	if (r != MT_OK)
+		return r;
+	/* The reply may carry, and drop, the endpoint's last handle (found
+	 * by the system-call fuzzer): hold it across the reply; receive only
+	 * if a receive handle still keeps it (ipc_receive's reference is the
+	 * one its sleep keeps, so ours must go first). */
+	object_ref(&ep->obj);
+	r = receive_deadline(cur, info, &deadline);
 	if (r == MT_OK && cur->ipc.reply_to)
 		r = ipc_reply_common(cur, info, w);
-	if (r != MT_OK && r != MT_ERR_PEER_CLOSED)
-		return r;
-	s = arch_irq_save();
-	r = ipc_receive(cur, ep, deadline);
-	arch_irq_restore(s);
+	if ((r == MT_OK || r == MT_ERR_PEER_CLOSED) && !ep->receive_handles)
+		r = MT_ERR_PEER_CLOSED;
+	else if (r == MT_OK || r == MT_ERR_PEER_CLOSED)
+		r = MT_ERR_SHOULD_WAIT;
+	object_unref(&ep->obj);
+	if (r == MT_ERR_SHOULD_WAIT) {
+		s = arch_irq_save();
+		r = ipc_receive(cur, ep, deadline);
+		arch_irq_restore(s);
+	}
 	return r;
 }
 

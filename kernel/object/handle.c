@@ -119,6 +119,18 @@ mt_status_t handle_install(struct handle_table *t, struct object *obj,
 	return install_new(t, cap_create(obj, rights & MT_RIGHTS_ALL, 0), out);
 }
 
+uint32_t handle_table_refs(const struct handle_table *t, const struct object *obj)
+{
+	uint32_t n = 0, seen = 0;
+
+	/* Stop after the last live slot: a young table's are the first. */
+	for (uint32_t i = 1; t->slots && i < MT_HANDLES_MAX && seen < t->used; i++) {
+		seen += t->slots[i].obj != NULL;
+		n += t->slots[i].obj == obj;
+	}
+	return n;
+}
+
 mt_status_t handle_remove(struct handle_table *t, mt_handle_t h)
 {
 	struct handle_entry *e = handle_entry(t, h);

@@ -34,38 +34,6 @@ static void process_destroy(struct object *obj)
 #define PROCESS_CHARGE (sizeof(struct process) + \
 			MT_HANDLES_MAX * sizeof(struct handle_entry))
 
-/* Handles to obj in p's own table. */
-static uint32_t own_handles(struct process *p, const struct object *obj)
-{
-	uint32_t n = 0;
-
-	if (!p->handles.slots)
-		return 0;
-	for (uint32_t i = 1; i < MT_HANDLES_MAX; i++)
-		n += p->handles.slots[i].obj == obj;
-	return n;
-}
-
-void process_collect(struct process *p)
-{
-	struct list_node *n;
-
-	/* Each handle's capability and each thread on the list hold one
-	 * reference to p: any other reference keeps it. */
-	if (p->state == PROCESS_DEAD || !p->obj.refcount ||
-	    p->obj.refcount != own_handles(p, &p->obj) + p->thread_count)
-		return;
-	for (n = p->threads.next; n != &p->threads; n = n->next) {
-		struct thread *t = container_of(n, struct thread, proc_node);
-		if (t->state != THREAD_NEW ||
-		    t->obj.refcount != own_handles(p, &t->obj))
-			return;
-	}
-	object_ref(&p->obj);            /* killing it drops those handles */
-	process_kill(p, MT_TASK_KILLED, 0);
-	object_unref(&p->obj);
-}
-
 static void process_ref_dropped(struct object *obj)
 {
 	process_collect(container_of(obj, struct process, obj));
@@ -162,6 +130,31 @@ void process_thread_exited(struct process *p)
 		process_end(p);
 	else
 		process_collect(p);
+}
+
+void process_collect(struct process *p)
+{
+	struct list_node *n;
+
+	if (p->state == PROCESS_DEAD || !p->obj.refcount)
+		return;
+	/* The cheap test first: a thread that ever started can still reach
+	 * p (this runs on every reference p loses: a queued message's, a
+	 * call's), so only then scan the table. */
+	for (n = p->threads.next; n != &p->threads; n = n->next)
+		if (container_of(n, struct thread, proc_node)->state != THREAD_NEW)
+			return;
+	if (p->obj.refcount != handle_table_refs(&p->handles, &p->obj) + p->thread_count)
+		return;                 /* every thread on the list holds p */
+	for (n = p->threads.next; n != &p->threads; n = n->next) {
+		struct thread *t = container_of(n, struct thread, proc_node);
+		if (t->state != THREAD_NEW ||
+		    t->obj.refcount != handle_table_refs(&p->handles, &t->obj))
+			return;
+	}
+	object_ref(&p->obj);            /* killing it drops those handles */
+	process_kill(p, MT_TASK_KILLED, 0);
+	object_unref(&p->obj);
 }
 
 void process_kill(struct process *p, uint32_t how, int64_t code)

@@ -1204,3 +1204,34 @@ GT_TEST(ipc, passive_server_runs_at_callers_priority)
 		gt_note("server on a priority-17 call: the priority-18 spinner did not run (%llu)",
 			(unsigned long long)low);
 }
+
+/* A server blocked by the fast path of mt_reply_wait holds its endpoint
+ * only by its wait reference; closing the endpoint's last handle wakes it
+ * with PEER_CLOSED, and the endpoint must outlive that wake-up (it was
+ * used after being freed: found by the system-call fuzzer). */
+static volatile mt_status_t uaf_server_result = 1;
+
+static void uaf_server(void *arg)
+{
+	mt_handle_t ep = (mt_handle_t)(uintptr_t)arg;
+	struct mt_ipc_msg in, r = { MT_IPC_INFO(1, 0, 0), { 0, 0, 0, 0 }, 0 };
+
+	if (mt_recv(ep, 0, &in) >= 0)
+		uaf_server_result = mt_reply_wait(ep, &r, &in);
+	(void)mt_thread_exit();
+}
+
+GT_TEST(ipc, endpoint_closed_under_fast_reply_wait)
+{
+	struct mt_ipc_msg in = { MT_IPC_INFO(1, 0, 0), { 0, 0, 0, 0 }, 0 }, out;
+	mt_handle_t ep, th;
+
+	GT_OK(mt_endpoint_create(&ep));
+	th = gt_thread_spawn(uaf_server, (void *)(uintptr_t)ep, 0);
+	GT_OK(mt_call(ep, &in, &out));          /* the server now waits again */
+	(void)mt_nanosleep(gt_deadline_ms(5));
+	mt_handle_drop(ep);                     /* its only handle */
+	(void)gt_wait(th, MT_SIGNAL_TERMINATED, 1000);
+	GT_CHECK_EQ(uaf_server_result, MT_ERR_PEER_CLOSED);
+	mt_handle_drop(th);
+}

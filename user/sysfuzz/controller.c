@@ -11,8 +11,9 @@
  * makes no call for that long is killed and counted as stalled),
  * frame_slack (the leak check's allowance, below), verbose (a line per
  * tree, a table per system call), quota_mib (each tree's kernel-memory
- * quota, carved out of the controller's: 48), fastwait and replyown (1: exercise the
- * paths of two known, unfixed kernel bugs; gen.c).
+ * quota, carved out of the controller's: 48), fastwait and replyown (default 1: exercise
+ * the paths of two kernel bugs it found, since fixed; 0 steps around them;
+ * gen.c).
  *
  * The controller runs on a thread of its own at MT_PRIORITY_MAX, so
  * workers that raise their priorities cannot starve it.  A tree ends when
@@ -25,7 +26,7 @@
  *
  * The leak check: a short warm-up campaign first (kernel caches fill),
  * then the counters; after the campaign, with every worker gone, live
- * objects, threads and processes must be exactly as before and free
+ * objects, capabilities, threads and processes must be exactly as before and free
  * frames at most frame_slack fewer (a slab cache may keep one empty slab
  * per cache, and our own page tables grow).
  */
@@ -489,9 +490,9 @@ static void fz_config(struct fz_config *cfg)
 	cfg->stall_ms = mt_startup_arg_u64("stall_ms", 2000);
 	cfg->frame_slack = mt_startup_arg_u64("frame_slack", 256);
 	cfg->verbose = mt_startup_arg_u64("verbose", 0);
-	cfg->fastwait = mt_startup_arg_u64("fastwait", 0);
+	cfg->fastwait = mt_startup_arg_u64("fastwait", 1);
 	cfg->quota_mib = mt_startup_arg_u64("quota_mib", 48);
-	cfg->replyown = mt_startup_arg_u64("replyown", 0);
+	cfg->replyown = mt_startup_arg_u64("replyown", 1);
 }
 
 int fz_controller_main(const struct mt_startup *su)

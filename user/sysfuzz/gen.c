@@ -30,13 +30,10 @@
  *   - handles the worker keeps for itself (fz_forbidden: its report
  *     channel, the statistics page, private duplicates of its process and
  *     the boot archive) are never passed, also not inside handle arrays;
- *   - two kernel bugs this fuzzer found in object/endpoint.c, not fixed
- *     yet (docs/testing.md), are stepped around unless the controller
- *     says otherwise: mt_ipc_reply_wait never takes the IPC fast path
- *     (fastwait=1 allows it: a receiver woken there after its endpoint
- *     lost its last handle frees the endpoint and uses it), and its reply
- *     never carries the handle of the endpoint it waits on (replyown=1
- *     allows it: that reply can free the endpoint the wait then uses);
+ *   - two kernel bugs this fuzzer found in object/endpoint.c (fixed;
+ *     docs/testing.md) can be stepped around for comparison: fastwait=0
+ *     keeps mt_ipc_reply_wait off the IPC fast path, replyown=0 keeps its
+ *     reply from carrying the handle of the endpoint it waits on;
  *   - thread_start of a thread of our own process at fz_helper_entry gets
  *     a fresh stack (at most FZ_HELPERS helpers per worker).
  * Everything else goes through: a worker that kills, unmaps or

@@ -84,8 +84,7 @@ struct fz_box {
 /* What fz_spawn_worker gives a new worker: duplicates of these handles of
  * the caller's (report and statsmem required), the boot archive for
  * spawning its own children, never the debug log.  report_child, if set,
- * is given the new process's handle before it starts (it may replace it;
- * false: give up). */
+ * is told the new process before it starts (false: give up). */
 struct fz_spawn {
 	uint64_t seed;
 	uint32_t flags;

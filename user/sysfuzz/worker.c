@@ -108,10 +108,11 @@ mt_status_t fz_spawn_worker(const struct fz_spawn *req, struct mt_spawn_result *
 
 /* ---- The tree ---------------------------------------------------------- */
 
-/* Send the controller our handle to a process of the tree (it kills them
- * all when the tree ends) and keep a duplicate in *process: derived from
- * the one sent, so no revocation of ours can take the controller's.
- * False if it cannot be told (*process is unchanged then). */
+/* Send the controller a handle to a process of the tree (it kills them
+ * all when the tree ends).  The controller gets *process itself and we
+ * keep a duplicate (the new *process): derived from the controller's, so
+ * no mt_handle_revoke of ours can take the controller's away.  False if
+ * it cannot be told (*process unchanged). */
 bool fz_report_process(mt_handle_t *process)
 {
 	mt_handle_t dup;

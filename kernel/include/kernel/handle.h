@@ -138,6 +138,9 @@ mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
 			   uint32_t n, mt_handle_t *values) __must_check;
 void handle_in_flight_drop(struct handle_in_flight *in, uint32_t n);
 
+/* How many slots of t name obj (a scan of the whole table). */
+uint32_t handle_table_refs(const struct handle_table *t, const struct object *obj);
+
 /* Live handles in the table. */
 static inline uint32_t handle_table_count(const struct handle_table *t)
 {
