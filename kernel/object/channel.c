@@ -9,7 +9,8 @@
  *   - end->queue holds at most MT_CHANNEL_QUEUE_MAX messages (`queued`),
  *     oldest first.  A queued message owns its bytes, one reference per
  *     handle it carries (struct handle_in_flight) and one reference to the
- *     process that wrote it, which it is charged to.
+ *     quota of the process that wrote it, which it is charged to (not to
+ *     the process: a message in flight keeps no process alive).
  *   - end->peer is the other end, or NULL once that end is destroyed (its
  *     last reference went); never set again.
  *   - Signals, kept after every change (by channel_update_signals(), or
@@ -62,7 +63,7 @@
 
 struct channel_msg {
 	struct list_node node;          /* the receiving end's queue */
-	struct process *sender;         /* charged; one reference */
+	struct quota *quota;            /* the writer's, charged; one reference */
 	uint64_t charge;                /* bytes charged: the allocation and
 					   QUOTA_CAP_BYTES per handle */
 	uint32_t nbytes;
@@ -119,8 +120,9 @@ static void channel_update_signals(struct channel_end *e)
 /* ---- Messages ----------------------------------------------------------- */
 
 /* A message for n handles and nbytes to be queued on `to`, charged to
- * `sender`; NULL without memory.  Its handles are not filled in. */
-static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sender,
+ * quota q (the writer's); NULL without memory.  Its handles are not
+ * filled in. */
+static struct channel_msg *msg_alloc(struct channel_end *to, struct quota *q,
 				     uint32_t nbytes, uint32_t n)
 {
 	size_t size = sizeof(struct channel_msg) +
@@ -129,7 +131,7 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sen
 			  (uint64_t)n * QUOTA_CAP_BYTES;
 	struct channel_msg *m;
 
-	if (quota_charge(sender->quota, charge) != MT_OK)
+	if (quota_charge(q, charge) != MT_OK)
 		return NULL;
 	if (size <= CHANNEL_SMALL && to->spare) {
 		m = to->spare;
@@ -138,15 +140,15 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sen
 		m = kmalloc(MAX(size, (size_t)CHANNEL_SMALL));
 	}
 	if (!m) {
-		quota_uncharge(sender->quota, charge);
+		quota_uncharge(q, charge);
 		return NULL;
 	}
+	quota_ref(q);
 	list_init(&m->node);
-	m->sender = sender;
+	m->quota = q;
 	m->charge = charge;
 	m->nbytes = nbytes;
 	m->nhandles = n;
-	object_ref(&sender->obj);
 	return m;
 }
 
@@ -156,16 +158,16 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct process *sen
 static void msg_free(struct channel_msg *m, bool handles_owned,
 		     struct channel_end *keep)
 {
-	struct process *sender = m->sender;
+	struct quota *q = m->quota;
 
 	if (handles_owned)
 		handle_in_flight_drop(m->handles, m->nhandles);
-	quota_uncharge(sender->quota, m->charge);
+	quota_uncharge(q, m->charge);
 	if (keep && !keep->spare && m->charge == CHANNEL_SMALL)
 		keep->spare = m;
 	else
 		kfree(m);
-	object_unref(&sender->obj);
+	quota_put(q);
 }
 
 /* Run `body` with f = every channel end carried by messages queued on e. */
@@ -451,7 +453,7 @@ mt_status_t sys_channel_write(mt_handle_t channel, uintptr_t bytes, size_t nbyte
 	if ((r = copy_in(hs, handles, handles_size)) != MT_OK ||
 	    (r = channel_can_write(end)) != MT_OK)
 		return r;
-	m = msg_alloc(end->peer, self, (uint32_t)nbytes, n);
+	m = msg_alloc(end->peer, self->quota, (uint32_t)nbytes, n);
 	if (!m)
 		return MT_ERR_NO_MEMORY;
 	r = copy_in(msg_data(m), bytes, nbytes);
