@@ -61,16 +61,28 @@ void handle_table_destroy(struct handle_table *t)
 	t->slots = NULL;
 }
 
+/* Can t take n more handles: MT_ERR_NO_RESOURCES (the table is full, or
+ * gone), MT_ERR_NO_MEMORY (its quota), or MT_OK.  Changes nothing. */
+static mt_status_t handle_table_room(const struct handle_table *t, uint32_t n)
+{
+	if (!t->slots || t->used + n >= MT_HANDLES_MAX)
+		return MT_ERR_NO_RESOURCES;
+	if (!quota_fits(t->quota, (uint64_t)n * QUOTA_CAP_BYTES))
+		return MT_ERR_NO_MEMORY;
+	return MT_OK;
+}
+
 mt_status_t handle_install_cap(struct handle_table *t, struct cap *c,
 			       mt_handle_t *out)
 {
 	struct object *obj = c->obj;
+	mt_status_t r = handle_table_room(t, 1);
 
 	assert(obj && !c->table);
-	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
-		return MT_ERR_NO_RESOURCES;
-	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
-		return MT_ERR_NO_MEMORY;
+	if (r != MT_OK)
+		return r;
+	r = quota_charge(t->quota, QUOTA_CAP_BYTES);
+	assert(r == MT_OK);                     /* room was checked */
 	for (uint32_t n = 0; n < MT_HANDLES_MAX - 1; n++) {
 		uint32_t i = (t->hint + n - 1) % (MT_HANDLES_MAX - 1) + 1;
 		struct handle_entry *e = &t->slots[i];
@@ -92,7 +104,7 @@ mt_status_t handle_install_cap(struct handle_table *t, struct cap *c,
 		*out = HANDLE_MAKE(i, e->gen);
 		return MT_OK;
 	}
-	return MT_ERR_NO_RESOURCES;
+	panic("handle table %p: %u used, yet no free slot", (void *)t, t->used);
 }
 
 /* Install a capability made by `make` (NULL: no memory), or drop it. */
@@ -111,11 +123,10 @@ static mt_status_t install_new(struct handle_table *t, struct cap *c, mt_handle_
 mt_status_t handle_install(struct handle_table *t, struct object *obj,
 			   mt_rights_t rights, mt_handle_t *out)
 {
-	if (!t->slots || t->used >= MT_HANDLES_MAX - 1)
-		return MT_ERR_NO_RESOURCES;
-	if (quota_charge(t->quota, QUOTA_CAP_BYTES) != MT_OK)
-		return MT_ERR_NO_MEMORY;
-	quota_uncharge(t->quota, QUOTA_CAP_BYTES);      /* checked: room */
+	mt_status_t r = handle_table_room(t, 1);   /* before making a cap */
+
+	if (r != MT_OK)
+		return r;
 	return install_new(t, cap_create(obj, rights & MT_RIGHTS_ALL, 0), out);
 }
 
@@ -149,11 +160,8 @@ mt_status_t handle_move(struct handle_table *from, mt_handle_t h,
 
 	if (!e)
 		return MT_ERR_BAD_HANDLE;
-	if (!to->slots || to->used >= MT_HANDLES_MAX - 1)
-		return MT_ERR_NO_RESOURCES;
-	if (quota_charge(to->quota, QUOTA_CAP_BYTES) != MT_OK)
-		return MT_ERR_NO_MEMORY;
-	quota_uncharge(to->quota, QUOTA_CAP_BYTES);     /* checked: room */
+	if ((r = handle_table_room(to, 1)) != MT_OK)
+		return r;
 	r = handle_install_cap(to, handle_take(from, e), out);
 	assert(r == MT_OK);                     /* room was checked */
 	return r;
@@ -203,11 +211,10 @@ mt_status_t handle_send_take(struct handle_table *t, const mt_handle_t *hs,
 mt_status_t handle_receive(struct handle_table *t, struct handle_in_flight *in,
 			   uint32_t n, mt_handle_t *values)
 {
-	if (!t->slots || t->used + n >= MT_HANDLES_MAX)
-		return MT_ERR_NO_RESOURCES;
-	if (quota_charge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES) != MT_OK)
-		return MT_ERR_NO_MEMORY;
-	quota_uncharge(t->quota, (uint64_t)n * QUOTA_CAP_BYTES);  /* room */
+	mt_status_t room = handle_table_room(t, n);     /* all or nothing */
+
+	if (room != MT_OK)
+		return room;
 	for (uint32_t i = 0; i < n; i++) {
 		mt_status_t r;
 

@@ -53,16 +53,22 @@ static void quota_add(struct quota *q, uint64_t bytes, bool add)
 	}
 }
 
-mt_status_t quota_charge(struct quota *q, uint64_t bytes)
+bool quota_fits(struct quota *q, uint64_t bytes)
 {
 	struct quota *b;
 
 	if (!q)
-		return MT_OK;
+		return true;
 	b = quota_bound(q);
-	if (bytes > b->limit - b->used)
+	return bytes <= b->limit - b->used;
+}
+
+mt_status_t quota_charge(struct quota *q, uint64_t bytes)
+{
+	if (!quota_fits(q, bytes))
 		return MT_ERR_NO_MEMORY;
-	quota_add(q, bytes, true);
+	if (q)
+		quota_add(q, bytes, true);
 	return MT_OK;
 }
 

@@ -55,6 +55,8 @@ void quota_put(struct quota *q);
 
 /* Charge or uncharge bytes (q may be NULL: the kernel's own, free). */
 mt_status_t quota_charge(struct quota *q, uint64_t bytes) __must_check;
+/* Would quota_charge(q, bytes) succeed now?  (Changes nothing.) */
+bool quota_fits(struct quota *q, uint64_t bytes);
 void quota_uncharge(struct quota *q, uint64_t bytes);
 
 /* Carve `limit` for q out of its parent's, or change it: MT_ERR_NO_MEMORY
