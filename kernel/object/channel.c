@@ -25,13 +25,15 @@
  * then no longer points back.
  *
  * Small messages (CHANNEL_SMALL bytes with their header) all take the
- * same allocation size, and each end keeps the last one read as its
- * `spare` for the next message written to it: a conversation of small
- * messages allocates nothing.
+ * same allocation size.  Each end is created with one of them, its
+ * `spare`, paid for with the end itself; a small message written to the
+ * end while the spare is free goes in it and goes back to it when read:
+ * a conversation of small messages allocates and charges nothing.
  *
- * Accounting: every queued message is charged to its writer's quota
+ * Accounting: every other queued message is charged to its writer's quota
  * (kernel/quota.h: the allocation and QUOTA_CAP_BYTES per handle) until
  * it is read or dropped; a write that does not fit is MT_ERR_NO_MEMORY.
+ * So a writer's quota bounds what it queues beyond one message per end.
  *
  * Cycles.  An end cannot be sent through itself (handle_send_take's
  * `forbid`), but it can sit in its own queue (sent through its peer) or in
@@ -63,7 +65,8 @@
 
 struct channel_msg {
 	struct list_node node;          /* the receiving end's queue */
-	struct quota *quota;            /* the writer's, charged; one reference */
+	struct quota *quota;            /* the writer's, charged; one reference;
+					   NULL: the receiving end's spare */
 	uint64_t charge;                /* bytes charged: the allocation and
 					   QUOTA_CAP_BYTES per handle */
 	uint32_t nbytes;
@@ -76,7 +79,7 @@ struct channel_end {
 	struct channel_end *peer;       /* NULL once the peer is destroyed */
 	struct list_node queue;         /* incoming struct channel_msg */
 	uint32_t queued;
-	struct channel_msg *spare;      /* a free small message, or NULL */
+	struct channel_msg *spare;      /* its own small message while free */
 	/* channel_collect() scratch, meaningful while gc_epoch is current. */
 	struct list_node gc_node;       /* the set examined, or gc_pending */
 	uint64_t gc_epoch;
@@ -119,9 +122,9 @@ static void channel_update_signals(struct channel_end *e)
 
 /* ---- Messages ----------------------------------------------------------- */
 
-/* A message for n handles and nbytes to be queued on `to`, charged to
- * quota q (the writer's); NULL without memory.  Its handles are not
- * filled in. */
+/* A message for n handles and nbytes to be queued on `to`: its spare if
+ * free and big enough, else one charged to quota q (the writer's); NULL
+ * without memory.  Its handles are not filled in. */
 static struct channel_msg *msg_alloc(struct channel_end *to, struct quota *q,
 				     uint32_t nbytes, uint32_t n)
 {
@@ -131,19 +134,22 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct quota *q,
 			  (uint64_t)n * QUOTA_CAP_BYTES;
 	struct channel_msg *m;
 
-	if (quota_charge(q, charge) != MT_OK)
-		return NULL;
-	if (size <= CHANNEL_SMALL && to->spare) {
+	if (size <= CHANNEL_SMALL && !n && to->spare) {
 		m = to->spare;
 		to->spare = NULL;
+		q = NULL;
+		charge = 0;
 	} else {
+		if (quota_charge(q, charge) != MT_OK)
+			return NULL;
 		m = kmalloc(MAX(size, (size_t)CHANNEL_SMALL));
+		if (!m) {
+			quota_uncharge(q, charge);
+			return NULL;
+		}
+		if (q)
+			quota_ref(q);
 	}
-	if (!m) {
-		quota_uncharge(q, charge);
-		return NULL;
-	}
-	quota_ref(q);
 	list_init(&m->node);
 	m->quota = q;
 	m->charge = charge;
@@ -153,21 +159,25 @@ static struct channel_msg *msg_alloc(struct channel_end *to, struct quota *q,
 }
 
 /* Free a message that is on no queue; drop its handles unless they were
- * received (`handles_owned` false).  A small one may become the spare of
- * `keep` (NULL: none). */
+ * received (`handles_owned` false).  A spare goes back to its end `home`
+ * (NULL: the end is going away). */
 static void msg_free(struct channel_msg *m, bool handles_owned,
-		     struct channel_end *keep)
+		     struct channel_end *home)
 {
 	struct quota *q = m->quota;
 
 	if (handles_owned)
 		handle_in_flight_drop(m->handles, m->nhandles);
-	quota_uncharge(q, m->charge);
-	if (keep && !keep->spare && m->charge == CHANNEL_SMALL)
-		keep->spare = m;
-	else
-		kfree(m);
-	quota_put(q);
+	if (!m->charge && home) {
+		assert(!home->spare);
+		home->spare = m;
+		return;
+	}
+	if (q) {
+		quota_uncharge(q, m->charge);
+		quota_put(q);
+	}
+	kfree(m);
 }
 
 /* Run `body` with f = every channel end carried by messages queued on e. */
@@ -350,12 +360,18 @@ static mt_status_t channel_create(struct channel_end **a, struct channel_end **b
 {
 	struct channel_end *e0 = kzalloc(sizeof(*e0));
 	struct channel_end *e1 = kzalloc(sizeof(*e1));
+	struct channel_msg *s0 = kmalloc(CHANNEL_SMALL);
+	struct channel_msg *s1 = kmalloc(CHANNEL_SMALL);
 
-	if (!e0 || !e1) {
+	if (!e0 || !e1 || !s0 || !s1) {
 		kfree(e0);
 		kfree(e1);
+		kfree(s0);
+		kfree(s1);
 		return MT_ERR_NO_MEMORY;
 	}
+	e0->spare = s0;
+	e1->spare = s1;
 	object_init(&e0->obj, MT_OBJ_CHANNEL, &channel_ops);
 	object_init(&e1->obj, MT_OBJ_CHANNEL, &channel_ops);
 	list_init(&e0->queue);
@@ -396,8 +412,9 @@ mt_status_t sys_channel_create(uintptr_t end0, uintptr_t end1)
 	r = channel_create(&a, &b);
 	if (r != MT_OK)
 		return r;
-	r = object_charge(&a->obj, sizeof(*a));
-	if (r == MT_OK && (r = object_charge(&b->obj, sizeof(*b))) == MT_OK)
+	r = object_charge(&a->obj, sizeof(*a) + CHANNEL_SMALL);   /* and spare */
+	if (r == MT_OK &&
+	    (r = object_charge(&b->obj, sizeof(*b) + CHANNEL_SMALL)) == MT_OK)
 		r = handle_install(t, &a->obj, MT_RIGHTS_ALL, &h0);
 	if (r == MT_OK) {
 		r = handle_install(t, &b->obj, MT_RIGHTS_ALL, &h1);
