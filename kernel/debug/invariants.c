@@ -511,8 +511,9 @@ uint64_t invariants_check(void)
 		  c.threads, thread_live_count());
 	INVARIANT(c.running == 1, "%zu threads RUNNING on one CPU", c.running);
 	sched_check(&sc);
-	INVARIANT(sc.queued == c.run_linked, "%zu threads on run queues, %zu linked",
-		  sc.queued, c.run_linked);
+	INVARIANT(sc.queued + sc.throttled == c.run_linked, "%zu threads on run "
+		  "queues and %zu throttled, %zu linked", sc.queued, sc.throttled,
+		  c.run_linked);
 	INVARIANT(sc.timed == c.timer_linked, "%zu threads on the timer list, %zu "
 		  "linked", sc.timed, c.timer_linked);
 	INVARIANT(sc.zombies == c.zombie_linked, "%zu zombies listed, %zu linked",

@@ -102,9 +102,11 @@ static const struct object_ops endpoint_ops = {
 
 static void restore_own_context(struct thread *t)
 {
+	if (t == thread_current())
+		sched_charge_current();         /* up to now on the donated one */
 	t->sc = t->passive ? NULL : &t->own_sc;
-	if (!t->sc)
-		sched_context_lost(t);
+	if (!t->sc || list_linked(&t->run_node))
+		sched_context_changed(t);
 }
 
 /* Check a message to send and take its handles out of the sender's table
@@ -212,6 +214,8 @@ static mt_status_t ipc_deliver_call(struct thread *caller, struct thread *srv)
 	srv->sc = sched_context_of(caller);     /* migrate the caller's context */
 	if (srv->state == THREAD_BLOCKED)
 		wait_unblock(srv, WAKE_SIGNALED);
+	else if (list_linked(&srv->run_node))
+		sched_context_changed(srv);     /* queued at its old level */
 	return MT_OK;
 }
 

@@ -78,6 +78,8 @@ mt_status_t process_create(const char *name, size_t name_len,
 	}
 	object_init(&p->obj, MT_OBJ_PROCESS, &process_ops);
 	quota_ref(p->quota);            /* the charge above */
+	p->sched_ceiling = root || !thread_current()->proc ? SCHED_LEVELS - 1
+				: thread_current()->proc->sched_ceiling;
 	p->obj.quota = p->quota;
 	p->obj.charge = PROCESS_CHARGE;
 	list_init(&p->threads);
@@ -342,4 +344,24 @@ mt_status_t sys_process_quota(mt_handle_t process, uintptr_t info)
 		.carved = p->quota->carved,
 	};
 	return copy_to_user(info, &qi, sizeof(qi));
+}
+
+mt_status_t sys_process_set_sched_ceiling(mt_handle_t process, uint32_t sched_class,
+					  uint32_t priority)
+{
+	struct handle_entry *e;
+	struct process *p;
+	uint32_t level;
+	mt_status_t r = handle_get(process, MT_OBJ_PROCESS, MT_RIGHT_MANAGE, &e);
+
+	if (r != MT_OK)
+		return r;
+	if (sched_class > MT_SCHED_IDLE || priority > MT_PRIORITY_MAX)
+		return MT_ERR_INVALID_ARGS;
+	level = sched_level_of(sched_class, priority);
+	if (level > process_current()->sched_ceiling)
+		return MT_ERR_ACCESS_DENIED;
+	p = container_of(e->obj, struct process, obj);
+	p->sched_ceiling = (uint8_t)level;
+	return MT_OK;
 }

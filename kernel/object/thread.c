@@ -74,6 +74,7 @@ void thread_init_idle(void)
 	object_init(&idle_thread.obj, MT_OBJ_THREAD, &thread_ops);
 	thread_links_init(&idle_thread);
 	idle_thread.state = THREAD_RUNNING;
+	sched_context_set(&idle_thread.own_sc, MT_SCHED_IDLE, 0, 0, 0);
 	idle_thread.sc = &idle_thread.own_sc;
 	idle_thread.flags = THREAD_IDLE;
 	thread_name(&idle_thread, "idle", 4);
@@ -103,7 +104,7 @@ mt_status_t thread_create(struct process *proc, const char *name, size_t name_le
 	object_init(&t->obj, MT_OBJ_THREAD, &thread_ops);
 	thread_links_init(t);
 	t->state = THREAD_NEW;
-	t->own_sc.priority = MT_PRIORITY_DEFAULT;
+	sched_context_set(&t->own_sc, MT_SCHED_NORMAL, MT_PRIORITY_DEFAULT, 0, 0);
 	t->sc = &t->own_sc;
 	t->proc = proc;
 	object_ref(&proc->obj);
@@ -396,29 +397,91 @@ mt_status_t sys_thread_write_state(mt_handle_t thread, uint32_t kind, uintptr_t 
 	return r == MT_OK ? arch_thread_set_regs(t, &regs) : r;
 }
 
-/* Priorities apply from the next time the thread is queued. */
-mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
+/* May the caller put a thread of process p at `level`?  Neither the
+ * caller's process nor p may be above its ceiling. */
+static bool sched_allowed(const struct process *p, uint32_t level)
 {
-	struct thread *t;
-	irqstate_t s;
-	mt_status_t r = thread_get(thread, &t);
+	return level <= process_current()->sched_ceiling && level <= p->sched_ceiling;
+}
 
-	if (r != MT_OK)
-		return r;
-	if (priority > MT_PRIORITY_MAX && priority != MT_PRIORITY_PASSIVE)
-		return MT_ERR_INVALID_ARGS;
-	s = arch_irq_save();
-	t->passive = priority == MT_PRIORITY_PASSIVE;
-	t->own_sc.priority = t->passive ? MT_PRIORITY_MIN : priority;
+/* Set t's own context and requeue t where it now belongs. */
+static void thread_sched_apply(struct thread *t, bool passive, uint32_t sched_class,
+			       uint32_t priority, mt_time_t budget, mt_time_t period)
+{
+	irqstate_t s = arch_irq_save();
+
+	t->passive = passive;
+	sched_context_set(&t->own_sc, sched_class, priority, budget, period);
 	/* A passive thread gives up its own context where IPC says so (its
 	 * next reply, or a receive without a deadline); one that stops being
 	 * passive gets it back now, and if it was parked (runnable without a
 	 * context) it is queued: nothing else would. */
-	if (!t->passive && !t->sc) {
+	if (!t->passive && !t->sc)
 		t->sc = &t->own_sc;
-		if (t->state == THREAD_RUNNABLE)
-			sched_wakeup(t);
-	}
+	sched_context_changed(t);
 	arch_irq_restore(s);
+}
+
+mt_status_t sys_thread_set_priority(mt_handle_t thread, uint32_t priority)
+{
+	struct thread *t;
+	bool passive = priority == MT_PRIORITY_PASSIVE;
+	mt_status_t r = thread_get(thread, &t);
+
+	if (r != MT_OK)
+		return r;
+	if (priority > MT_PRIORITY_MAX && !passive)
+		return MT_ERR_INVALID_ARGS;
+	if (!passive && !sched_allowed(t->proc, sched_level_of(MT_SCHED_NORMAL, priority)))
+		return MT_ERR_ACCESS_DENIED;
+	thread_sched_apply(t, passive, MT_SCHED_NORMAL, passive ? MT_PRIORITY_MIN : priority,
+			   0, 0);
 	return MT_OK;
+}
+
+mt_status_t sys_thread_set_sched(mt_handle_t thread, uint32_t sched_class, uint32_t priority,
+				 mt_time_t budget, mt_time_t period)
+{
+	struct thread *t;
+	mt_status_t r = thread_get(thread, &t);
+
+	if (r != MT_OK)
+		return r;
+	if (sched_class > MT_SCHED_IDLE || priority > MT_PRIORITY_MAX)
+		return MT_ERR_INVALID_ARGS;
+	if (sched_class == MT_SCHED_RT
+	    ? period < MT_SCHED_PERIOD_MIN || period > MT_SCHED_PERIOD_MAX ||
+	      budget <= 0 || budget > period
+	    : budget || period)
+		return MT_ERR_INVALID_ARGS;
+	if (!sched_allowed(t->proc, sched_level_of(sched_class, priority)))
+		return MT_ERR_ACCESS_DENIED;
+	thread_sched_apply(t, false, sched_class, priority, budget, period);
+	return MT_OK;
+}
+
+mt_status_t sys_thread_sched(mt_handle_t thread, uintptr_t info)
+{
+	struct handle_entry *e;
+	struct mt_thread_sched out;
+	struct thread *t;
+	irqstate_t s;
+	mt_status_t r = handle_get(thread, MT_OBJ_THREAD, MT_RIGHT_INFO, &e);
+
+	if (r != MT_OK)
+		return r;
+	t = container_of(e->obj, struct thread, obj);
+	s = arch_irq_save();
+	out = (struct mt_thread_sched){
+		.sched_class = t->own_sc.sched_class,
+		.priority = t->passive ? MT_PRIORITY_PASSIVE : t->own_sc.priority,
+		.budget = t->own_sc.budget,
+		.period = t->own_sc.period,
+		.runtime = t->own_sc.runtime,
+		.throttled = t->own_sc.throttle_count,
+		.cpu = t->cpu,
+		.policy = sched_policy_id(),
+	};
+	arch_irq_restore(s);
+	return copy_to_user(info, &out, sizeof(out));
 }

@@ -1,7 +1,8 @@
 /*
  * Scheduler mechanism (kernel/sched.h): the current thread, switching,
- * deadlines and the idle loop.  Policy decisions go through `policy`.
- * Runs with interrupts disabled (the scheduler lock on one CPU).
+ * time accounting and budgets, deadlines, the one-shot timer and the idle
+ * loop.  Policy decisions go through `policy`.  Runs with interrupts
+ * disabled (the scheduler lock on one CPU).
  */
 #include <arch/percpu.h>
 #include <kernel/arch.h>
@@ -15,11 +16,21 @@
 static const struct sched_policy *policy = &sched_rr;
 static struct list_node timers = LIST_INIT(timers);   /* by deadline */
 static struct list_node zombies = LIST_INIT(zombies);
+static struct run_queue boot_rq;
 
-static const struct sched_policy *const policies[] = { &sched_rr };
+static const struct sched_policy *const policies[] = { &sched_rr, &sched_edf };
+
+static inline struct run_queue *this_rq(void)
+{
+	return &boot_rq;
+}
+
+static void sched_timer_irq(void);
 
 void sched_init(const char *name)
 {
+	struct run_queue *rq = this_rq();
+
 	for (size_t i = 0; name && i < ARRAY_SIZE(policies); i++)
 		if (strcmp(name, policies[i]->name) == 0)
 			policy = policies[i];
@@ -27,7 +38,17 @@ void sched_init(const char *name)
 		klog(LOG_WARN, "sched: unknown policy '%s', using %s\n", name,
 		     policy->name);
 	klog(LOG_INFO, "sched: policy %s\n", policy->name);
-	arch_set_tick_hook(sched_tick);
+	policy->init(rq);
+	list_init(&rq->throttled);
+	rq->account_from = time_now();
+	rq->next_tick = rq->account_from + SCHED_TICK_NS;
+	rq->timer_at = rq->next_tick;
+	arch_set_tick_hook(sched_timer_irq);
+}
+
+uint32_t sched_policy_id(void)
+{
+	return policy->id;
 }
 
 mt_time_t time_now(void)
@@ -35,57 +56,199 @@ mt_time_t time_now(void)
 	return arch_now_ns();
 }
 
+/* ---- Contexts and budgets ---------------------------------------------- */
 
-/* A passive thread with no donated context has no time to run on: it is
- * runnable but parked off the queues until a caller donates one (or it is
- * killed or suspended: dying and stopping run on its own context). */
-static bool has_context(struct thread *t)
+void sched_context_set(struct sched_context *sc, uint32_t sched_class,
+		       uint32_t priority, mt_time_t budget, mt_time_t period)
 {
-	if (t->sc || !t->passive)
-		return true;
+	sc->sched_class = (uint8_t)sched_class;
+	sc->priority = priority;
+	sc->level = (uint8_t)sched_level_of(sched_class, priority);
+	sc->budget = budget;
+	sc->period = period;
+	sc->release = time_now();
+	sc->used = 0;
+	sc->throttled = false;
+}
+
+/* Start the period `now` falls in, if the current one is over: a fresh
+ * budget, less what the context overran (a late timer interrupt), so
+ * that over time it gets no more than budget/period. */
+static void sc_roll(struct sched_context *sc, mt_time_t now)
+{
+	mt_time_t periods;
+
+	if (now - sc->release < sc->period)
+		return;
+	periods = (now - sc->release) / sc->period;
+	sc->release += periods * sc->period;
+	sc->used = sc->used > periods * sc->budget ? sc->used - periods * sc->budget : 0;
+	sc->throttled = sc->used >= sc->budget;
+}
+
+static inline mt_time_t throttle_end(struct thread *t)
+{
+	struct sched_context *sc = sched_context_of(t);
+
+	return sc->release + sc->period;
+}
+
+/* Program the timer for the next event: tick, sleeper, throttle end, or
+ * the end of the running context's budget. */
+static void timer_program(struct run_queue *rq, mt_time_t now)
+{
+	struct thread *cur = thread_current();
+	struct sched_context *sc = sched_context_of(cur);
+	mt_time_t next = rq->next_tick;
+
+	if (!list_empty(&timers))
+		next = MIN(next, container_of(timers.next, struct thread,
+					      timer_node)->deadline);
+	if (!list_empty(&rq->throttled))
+		next = MIN(next, throttle_end(container_of(rq->throttled.next,
+							   struct thread, run_node)));
+	if (sc->budget && !(cur->flags & THREAD_IDLE))
+		next = MIN(next, now + MAX(sc->budget - sc->used, 0));
+	rq->timer_at = next;
+	arch_timer_oneshot(MAX(next - now, 0));
+}
+
+/* Charge the time since the last charge to the current thread's context;
+ * a real-time one past its budget is throttled. */
+static void charge(struct run_queue *rq, struct thread *cur, mt_time_t now)
+{
+	struct sched_context *sc = sched_context_of(cur);
+	mt_time_t d = now - rq->account_from;
+
+	rq->account_from = now;
+	if (cur->flags & THREAD_IDLE)
+		return;
+	sc->runtime += d;
+	if (!sc->budget)
+		return;
+	sc_roll(sc, now);
+	sc->used += d;
+	if (sc->used >= sc->budget) {
+		if (!sc->throttled)
+			sc->throttle_count++;
+		sc->throttled = true;
+		percpu()->need_resched = true;  /* it may have come back throttled
+						   through the IPC fast path */
+	}
+}
+
+void sched_charge_current(void)
+{
+	irqstate_t s = arch_irq_save();
+
+	charge(this_rq(), thread_current(), time_now());
+	arch_irq_restore(s);
+}
+
+/* Park t, whose context is out of budget, until its period ends. */
+static void throttle_park(struct run_queue *rq, struct thread *t)
+{
+	mt_time_t end = throttle_end(t);
+	struct list_node *n;
+
+	for (n = rq->throttled.next; n != &rq->throttled; n = n->next)
+		if (throttle_end(container_of(n, struct thread, run_node)) > end)
+			break;
+	list_insert_before(n, &t->run_node);
+	t->throttled = true;
+	if (end < rq->timer_at)
+		timer_program(rq, time_now());
+}
+
+/* ---- Queueing ------------------------------------------------------------ */
+
+/* Does t have time to run on?  A passive thread with no donated context
+ * has none: it is runnable but parked off the queues until a caller
+ * donates one (or it is killed or suspended: dying and stopping run on
+ * its own context, budget or not). */
+static inline bool has_context(struct thread *t)
+{
 	if (t->flags & (THREAD_KILL | THREAD_SUSPEND)) {
-		t->sc = &t->own_sc;
+		if (!t->sc)
+			t->sc = &t->own_sc;
 		return true;
 	}
-	return false;
+	return t->sc || !t->passive;
+}
+
+/* Queue t (RUNNABLE) with the policy, or park it: throttled if its
+ * context is out of budget, nowhere if it has no context.  True if the
+ * policy has it. */
+static inline bool rq_enqueue(struct run_queue *rq, struct thread *t)
+{
+	struct sched_context *sc;
+
+	if (!has_context(t))
+		return false;
+	sc = sched_context_of(t);
+	if (sc->budget) {
+		sc_roll(sc, time_now());
+		if (sc->throttled && !(t->flags & (THREAD_KILL | THREAD_SUSPEND))) {
+			throttle_park(rq, t);
+			return false;
+		}
+	}
+	policy->enqueue(rq, t);
+	return true;
+}
+
+/* Take t off the policy's queues or the throttled list, if it is on one. */
+static void rq_dequeue(struct run_queue *rq, struct thread *t)
+{
+	if (!list_linked(&t->run_node))
+		return;
+	if (t->throttled) {
+		list_remove(&t->run_node);
+		t->throttled = false;
+	} else {
+		policy->dequeue(rq, t);
+	}
 }
 
 void sched_wakeup(struct thread *t)
 {
 	irqstate_t s = arch_irq_save();
+	struct run_queue *rq = this_rq();
 
 	t->state = THREAD_RUNNABLE;
-	if (has_context(t)) {
+	if (!list_linked(&t->run_node) && rq_enqueue(rq, t)) {
 		struct thread *cur = percpu()->current;
-		policy->enqueue(t);
-		/* Preempt only for a higher priority: an equal one waits for
-		 * the waker to block or use up its slice (wakers batch). */
-		if ((cur->flags & THREAD_IDLE) ||
-		    sched_context_of(t)->priority > sched_context_of(cur)->priority)
+		if ((cur->flags & THREAD_IDLE) || policy->preempts(rq, t, cur))
 			percpu()->need_resched = true;
 	}
 	arch_irq_restore(s);
 }
 
-void sched_context_lost(struct thread *t)
+void sched_context_changed(struct thread *t)
 {
-	if (t == thread_current())
-		percpu()->need_resched = true;
-	else if (t->state == THREAD_RUNNABLE && !has_context(t))
-		policy->dequeue(t);
-}
+	struct run_queue *rq = this_rq();
 
+	if (t == thread_current()) {
+		percpu()->need_resched = true;
+		return;
+	}
+	if (t->state != THREAD_RUNNABLE)
+		return;
+	rq_dequeue(rq, t);
+	rq_enqueue(rq, t);
+}
 
 void sched_boost_dying(struct thread *t)
 {
+	struct run_queue *rq = this_rq();
 	bool queued = list_linked(&t->run_node);
 
 	if (queued)
-		policy->dequeue(t);
-	t->own_sc.priority = MT_PRIORITY_MAX;
+		rq_dequeue(rq, t);
+	sched_context_set(&t->own_sc, MT_SCHED_RT, MT_PRIORITY_MAX, 0, 0);
 	t->sc = &t->own_sc;
 	if (queued)
-		policy->enqueue(t);
+		rq_enqueue(rq, t);
 }
 
 /* Threads that died are freed here, by whoever runs next (a thread cannot
@@ -106,23 +269,31 @@ void sched_add_zombie(struct thread *t)
 void schedule(void)
 {
 	struct percpu *cpu = percpu();
+	struct run_queue *rq = this_rq();
 	struct thread *prev = cpu->current, *next;
+	mt_time_t now = time_now();
 
+	charge(rq, prev, now);
 	cpu->need_resched = false;
 	/* A running thread competes too: back of its level (round robin),
-	 * unless it has no context left (a passive thread: parked). */
+	 * unless it has no context or budget left (parked). */
 	if (prev->state == THREAD_RUNNING && !(prev->flags & THREAD_IDLE)) {
 		prev->state = THREAD_RUNNABLE;
-		if (has_context(prev))
-			policy->enqueue(prev);
+		rq_enqueue(rq, prev);
 	}
-	next = policy->pick_next();
+	next = policy->pick_next(rq);
 	if (!next)
 		next = cpu->idle;
 	assert(next->sc);               /* ipc_fast.S donates it as it is */
 	next->state = THREAD_RUNNING;
+	next->cpu = rq->cpu;
+	if (next->sc->budget && now + next->sc->budget - next->sc->used < rq->timer_at) {
+		cpu->current = next;    /* timer_program reads it */
+		timer_program(rq, now);
+	}
 	if (next == prev)
 		return;
+	rq->switches++;
 	cpu->current = next;
 	arch_context_switch(prev, next);
 	/* Back on prev, later. */
@@ -140,13 +311,14 @@ void sched_yield(void)
 	irqstate_t s = arch_irq_save();
 	struct thread *cur = thread_current();
 
-	policy->yield(cur);
+	policy->yield(this_rq(), cur);
 	schedule();
 	arch_irq_restore(s);
 }
 
 void timer_arm(struct thread *t, mt_time_t deadline)
 {
+	struct run_queue *rq = this_rq();
 	struct list_node *n;
 
 	t->deadline = deadline;
@@ -154,24 +326,43 @@ void timer_arm(struct thread *t, mt_time_t deadline)
 		if (container_of(n, struct thread, timer_node)->deadline > deadline)
 			break;
 	list_insert_before(n, &t->timer_node);
+	if (deadline < rq->timer_at)
+		timer_program(rq, time_now());
 }
 
-
-/* Timer interrupt: wake threads whose deadline passed; let the policy
- * decide whether the current thread has used up its slice. */
-void sched_tick(void)
+/* Timer interrupt: charge the running context, end throttles and wake
+ * sleepers whose time has come, let the policy see a tick if one is due,
+ * and program the next event. */
+static void sched_timer_irq(void)
 {
-	mt_time_t now = time_now();
+	struct run_queue *rq = this_rq();
 	struct thread *cur = thread_current();
+	mt_time_t now = time_now();
 
+	charge(rq, cur, now);
+	while (!list_empty(&rq->throttled)) {
+		struct thread *t = container_of(rq->throttled.next, struct thread,
+						run_node);
+		if (throttle_end(t) > now)
+			break;
+		rq_dequeue(rq, t);
+		sc_roll(sched_context_of(t), now);
+		sched_wakeup(t);
+	}
 	while (!list_empty(&timers)) {
 		struct thread *t = container_of(timers.next, struct thread, timer_node);
 		if (t->deadline > now)
 			break;
 		wait_unblock(t, WAKE_TIMEOUT);
 	}
-	if (!(cur->flags & THREAD_IDLE) && policy->tick(cur))
-		percpu()->need_resched = true;
+	if (now >= rq->next_tick) {
+		rq->next_tick += SCHED_TICK_NS;
+		if (rq->next_tick <= now)
+			rq->next_tick = now + SCHED_TICK_NS;
+		if (!(cur->flags & THREAD_IDLE) && policy->tick(rq, cur))
+			percpu()->need_resched = true;
+	}
+	timer_program(rq, now);
 }
 
 /* How late a timer may fire before the checker calls it lost: far more
@@ -180,6 +371,7 @@ void sched_tick(void)
 
 void sched_check(struct sched_census *out)
 {
+	struct run_queue *rq = this_rq();
 	size_t max = thread_live_count() + 1;
 	mt_time_t now = time_now(), prev = INT64_MIN;
 	struct list_node *n;
@@ -196,13 +388,27 @@ void sched_check(struct sched_census *out)
 			  (long)((now - t->deadline) / 1000000));
 		prev = t->deadline;
 	}
+	out->throttled = invariant_list(&rq->throttled, max, "throttled list");
+	prev = INT64_MIN;
+	for (n = rq->throttled.next; n != &rq->throttled; n = n->next) {
+		struct thread *t = container_of(n, struct thread, run_node);
+		INVARIANT(t->throttled && t->state == THREAD_RUNNABLE &&
+			  sched_context_of(t)->budget, "thread %s on the throttled "
+			  "list is not a runnable thread with a budget", t->name);
+		INVARIANT(throttle_end(t) >= prev, "throttled list out of order at %s",
+			  t->name);
+		INVARIANT(throttle_end(t) > now - TIMER_LOST_NS, "thread %s stays "
+			  "throttled %ld ms past its period (lost)", t->name,
+			  (long)((now - throttle_end(t)) / 1000000));
+		prev = throttle_end(t);
+	}
 	out->zombies = invariant_list(&zombies, max, "zombie list");
 	for (n = zombies.next; n != &zombies; n = n->next) {
 		struct thread *t = container_of(n, struct thread, zombie_node);
 		INVARIANT(t->state == THREAD_DEAD, "zombie thread %s is not dead",
 			  t->name);
 	}
-	out->queued = policy->check(max);
+	out->queued = policy->check(rq, max);
 }
 
 void sched_idle_loop(void)

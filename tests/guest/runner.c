@@ -230,12 +230,29 @@ static bool runner_run_checked(size_t i, const struct gt_test *t, char *why,
 	return runner_run_checked(i, t, why, cap, false);
 }
 
+/* Is group g in the comma-separated list `only` ("" or none: all)? */
+static bool runner_selected(const char *only, const char *g)
+{
+	size_t len = strlen(g);
+
+	if (!only[0])
+		return true;
+	for (const char *p = only; *p; ) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && strncmp(p, g, len) == 0)
+			return true;
+		p += n + (end != NULL);
+	}
+	return false;
+}
+
 int gt_runner_main(void)
 {
 	size_t count = (size_t)(__stop_mt_tests - __start_mt_tests);
 	size_t passed = 0, failed = 0;
 	const struct bootfs *fs;
-	char why[GT_REASON_MAX + 64];
+	char why[GT_REASON_MAX + 64], only[128];
 	mt_status_t st;
 
 	runner_prefault_stack();
@@ -246,10 +263,17 @@ int gt_runner_main(void)
 		printf("guest: 0 passed, 1 failed\n");
 		return 1;
 	}
-	printf("guest: running %zu tests\n", count);
+	/* init.groups=a,b on the kernel command line: those groups only. */
+	if (!mt_startup_arg("groups", only, sizeof(only)))
+		only[0] = '\0';
+	printf("guest: running %zu tests%s%s\n", count, only[0] ? " of groups " : "",
+	       only);
 	for (size_t i = 0; i < count; i++) {
 		const struct gt_test *t = &__start_mt_tests[i];
 		bool ok;
+
+		if (!runner_selected(only, t->group))
+			continue;
 
 		why[0] = '\0';
 		ok = runner_run_checked(i, t, why, sizeof(why), true);

@@ -134,6 +134,12 @@ CASES = [
     dict(name="guest_suite_ipc_slow", config="loglevel=info init=bin/testinit ipc=slow",
          expect=[r"ipc: fast path off", r"guest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
+    # The scheduling tests again under the second policy (`sched=edf`);
+    # not counted again, the case passes when every one did.
+    dict(name="guest_sched_edf",
+         config="loglevel=info init=bin/testinit sched=edf init.groups=sched",
+         expect=[r"sched: policy edf", r"guest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
     # The system-call fuzzer (user/sysfuzz) as init: a bounded campaign of
     # random calls from unprivileged worker trees, the kernel's invariant
     # checker between batches, a leak check at the end.  `make fuzz` runs

@@ -219,6 +219,32 @@ _Static_assert(sizeof(struct mt_port_packet) == 32, "mt_port_packet layout");
 #define MT_PRIORITY_MAX     31u
 #define MT_PRIORITY_PASSIVE 0xffu
 
+/* Scheduling classes (mt_thread_set_sched; docs/scheduler.md), highest
+ * first: real-time threads always run before normal ones, idle ones only
+ * when nothing else can.  A real-time context has a budget of run time
+ * per period (nanoseconds, 0 < budget <= period); past it the thread is
+ * throttled until the period ends. */
+#define MT_SCHED_NORMAL 0u
+#define MT_SCHED_RT     1u
+#define MT_SCHED_IDLE   2u
+#define MT_SCHED_PERIOD_MIN  100000LL           /* 100 us */
+#define MT_SCHED_PERIOD_MAX  10000000000LL      /* 10 s */
+
+/* A thread's scheduling state (mt_thread_sched). */
+struct mt_thread_sched {
+	uint32_t sched_class;       /* MT_SCHED_* of its own context */
+	uint32_t priority;          /* of its own context, or MT_PRIORITY_PASSIVE */
+	int64_t budget;             /* ns per period (real-time), else 0 */
+	int64_t period;
+	int64_t runtime;            /* ns run on its own context, ever */
+	uint64_t throttled;         /* times its budget ran out */
+	uint32_t cpu;               /* the CPU it last ran on */
+	uint32_t policy;            /* MT_SCHED_POLICY_* (the boot's sched=) */
+};
+#define MT_SCHED_POLICY_RR  0u
+#define MT_SCHED_POLICY_EDF 1u
+_Static_assert(sizeof(struct mt_thread_sched) == 48, "mt_thread_sched layout");
+
 /* Kernel-wide counters (mt_debug_stats), for leak checks in tests. */
 struct mt_kernel_stats {
 	uint64_t free_frames;

@@ -4,7 +4,9 @@
  * The 8259 PICs are remapped out of the exception range and masked: every
  * interrupt comes through the APICs.  The APIC timer and the TSC are
  * calibrated against PIT channel 2 (8254 data sheet: 1.193182 MHz), then the
- * timer runs periodically at TIMER_HZ on vector VEC_TIMER.
+ * timer runs periodically at TIMER_HZ on vector VEC_TIMER until the
+ * scheduler takes it over in one-shot mode (arch_timer_oneshot: it
+ * programs the next event itself, kernel/sched.h).
  */
 #include <arch/x86.h>
 #include <kernel/arch.h>
@@ -38,6 +40,8 @@ static volatile uint64_t ticks;      /* timer interrupts since apic_init */
 static void (*ticks_hook)(void);     /* the scheduler's, once it runs */
 static uint64_t apic_timer_hz;       /* APIC timer input clock / 16 */
 static uint64_t tsc_freq;
+static uint64_t ns_per_tsc_32;       /* ns per TSC tick, fixed point 32.32 */
+static bool oneshot;                 /* the LVT is in one-shot mode */
 
 static inline uint32_t apic_read(uint32_t reg)
 {
@@ -91,6 +95,8 @@ static void apic_calibrate(void)
 	apic_write(APIC_TIMER_INIT, 0);
 	apic_timer_hz = (uint64_t)(apic_start - apic_end) * 1000 / CALIBRATE_MS;
 	tsc_freq = (tsc1 - tsc0) * 1000 / CALIBRATE_MS;
+	if (tsc_freq)
+		ns_per_tsc_32 = (uint64_t)(((__uint128_t)1000000000ULL << 32) / tsc_freq);
 	if (apic_timer_hz < TIMER_HZ)
 		panic("apic: timer calibration failed (%lu Hz)", apic_timer_hz);
 }
@@ -158,14 +164,25 @@ uint64_t arch_uptime_us(void)
 	return d / tsc_freq * 1000000 + d % tsc_freq * 1000000 / tsc_freq;
 }
 
+/* One multiplication: the scheduler reads the time at every switch. */
 int64_t arch_now_ns(void)
 {
 	uint64_t d = rdtsc() - boot_tsc;
 
-	if (!tsc_freq)
-		return 0;
-	return (int64_t)(d / tsc_freq * 1000000000ULL +
-			 d % tsc_freq * 1000000000ULL / tsc_freq);
+	return (int64_t)(((__uint128_t)d * ns_per_tsc_32) >> 32);
+}
+
+void arch_timer_oneshot(int64_t ns)
+{
+	uint64_t count;
+
+	ns = ns < 0 ? 0 : ns > 1000000000LL ? 1000000000LL : ns;
+	count = (uint64_t)ns * apic_timer_hz / 1000000000ULL;
+	if (!oneshot) {
+		apic_write(APIC_LVT_TIMER, VEC_TIMER);      /* one-shot */
+		oneshot = true;
+	}
+	apic_write(APIC_TIMER_INIT, (uint32_t)(count ? count : 1));
 }
 
 void arch_set_tick_hook(void (*fn)(void))

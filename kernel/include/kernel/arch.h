@@ -127,7 +127,10 @@ void arch_kstack_free(vaddr_t top, size_t size);
 /* Monotonic nanoseconds since boot. */
 int64_t arch_now_ns(void);
 
-/* Call fn from every timer tick (interrupts disabled). */
+/* Call fn from every timer interrupt (interrupts disabled). */
 void arch_set_tick_hook(void (*fn)(void));
+/* Make the timer interrupt once, ns nanoseconds from now (at least one
+ * timer count, at most a second): one-shot from the first call on. */
+void arch_timer_oneshot(int64_t ns);
 
 #endif /* KERNEL_ARCH_H */

@@ -32,6 +32,8 @@ struct process {
 	struct mt_task_result result;
 	char name[MT_NAME_MAX + 1];
 	struct quota *quota;            /* its node (a reference) */
+	uint8_t sched_ceiling;          /* highest level its threads may get
+					   (kernel/sched.h sched_level_of) */
 };
 
 /* An empty process with an empty address space, its quota node a

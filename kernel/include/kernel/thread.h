@@ -27,10 +27,20 @@
 
 struct process;
 
-/* Priority and time: what a thread runs on (kernel/sched.h). */
+/* Class, priority and time: what a thread runs on (kernel/sched.h).
+ * Times are nanoseconds of time_now(). */
 struct sched_context {
 	uint32_t priority;              /* MT_PRIORITY_MIN..MT_PRIORITY_MAX */
 	uint32_t timeslice;             /* ticks left (the policy's to use) */
+	uint8_t sched_class;            /* MT_SCHED_* */
+	uint8_t level;                  /* sched_level(): class and priority */
+	bool throttled;                 /* budget used up for this period */
+	mt_time_t budget;               /* real-time: per period; else 0 */
+	mt_time_t period;
+	mt_time_t release;              /* start of the current period */
+	mt_time_t used;                 /* run time in the current period */
+	mt_time_t runtime;              /* run time ever */
+	uint64_t throttle_count;        /* times the budget ran out */
 };
 
 enum thread_state {
@@ -57,7 +67,11 @@ struct thread {
 	struct process *proc;           /* holds a reference; NULL for idle */
 	vaddr_t kstack_top;
 
-	struct list_node run_node;      /* run queue (scheduler policy) */
+	struct list_node run_node;      /* run queue (scheduler policy), or
+					   the CPU's throttled list */
+	bool throttled;                 /* run_node is on the throttled list */
+	uint8_t run_level;              /* the policy's: where it is queued */
+	uint32_t cpu;                   /* the CPU it runs or last ran on */
 	struct list_node wait_node;     /* the wait queue it blocks on */
 	struct list_node timer_node;    /* sorted deadline list */
 	struct list_node proc_node;     /* process->threads */
