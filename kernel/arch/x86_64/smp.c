@@ -121,8 +121,9 @@ static void mailbox_run(struct percpu *c)
 	struct cpu_mailbox *m = &c->mailbox;
 	uint64_t req = __atomic_load_n(&m->requested, __ATOMIC_ACQUIRE);
 
-	if (req == m->done)
+	if (req == m->taken)
 		return;
+	m->taken = req;
 	m->fn(m->arg);
 	__atomic_store_n(&m->done, req, __ATOMIC_RELEASE);
 }

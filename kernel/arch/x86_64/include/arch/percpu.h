@@ -41,12 +41,15 @@ struct tss {
 
 /* The call-function mailbox of one CPU (smp.c): a sender holding `lock`
  * stores fn and arg, bumps `requested` and sends VEC_IPI_CALL; the CPU
- * runs fn(arg) and sets `done` = `requested`. */
+ * sets `taken` = `requested` (only it writes `taken`: a request it is
+ * already running is not run again from a wait inside fn), runs fn(arg)
+ * and sets `done` = `requested`. */
 struct cpu_mailbox {
 	volatile uint32_t lock;
 	void (*volatile fn)(void *arg);
 	void *volatile arg;
 	volatile uint64_t requested;
+	uint64_t taken;
 	volatile uint64_t done;
 };
 
