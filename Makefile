@@ -43,7 +43,8 @@ include mk/tests.mk
 # ---------------------------------------------------------------------------
 # Running and debugging (README.md).
 NOGRAPHIC ?= 0
-QEMU_FLAGS := $(if $(filter 1,$(NOGRAPHIC)),--nographic,)
+SMP       ?=
+QEMU_FLAGS := $(if $(filter 1,$(NOGRAPHIC)),--nographic,) $(if $(SMP),--smp $(SMP))
 
 .PHONY: run debug repro-check
 run: deps all

@@ -1,8 +1,9 @@
 # make test: host unit tests (and a short run of each fuzzer, mk/fuzz.mk),
-# then the QEMU boot tests; one summary line.
+# then the QEMU boot tests; one summary line.  SMP=N boots the cases that
+# name no CPU count of their own with N CPUs (default $MANTRA_SMP or 1).
 .PHONY: test
 test: deps all host-tests fuzz-build
-	$(Q)$(PYTHON) tools/run_tests.py --build $(BUILD) $(HOST_TEST_BINS)
+	$(Q)$(PYTHON) tools/run_tests.py --build $(BUILD) $(if $(SMP),--smp $(SMP)) $(HOST_TEST_BINS)
 
 # make profile FROM=fn TO=fn [ROUNDS=n] [BLOCKS=n]: where one benchmark's
 # guest instructions go, per function (tools/profile.py, docs/testing.md).

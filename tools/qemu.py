@@ -5,6 +5,10 @@ Library use (tools/run_tests.py):
     res = boot(image, timeout=60, stop_on=r"boot complete")
     res.output, res.exit_status, res.timed_out
 
+`smp` (or, for the command line, --smp N or the MANTRA_SMP environment
+variable; default 1) is the number of CPUs QEMU gives the guest (-smp N:
+multi-threaded TCG, each guest CPU a host thread).
+
 Software emulation only (no KVM here: see ../shared/QEMU.md).  The firmware
 variable store is copied per run because OVMF writes to it.  The guest can
 end the run through isa-debug-exit: writing V to port 0xf4 makes QEMU exit
@@ -23,10 +27,16 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
-def qemu_args(image, vars_path, cpu="max", memory="512M", extra=()):
+def default_smp():
+    """The CPU count asked for in the environment (MANTRA_SMP), else 1."""
+    return int(os.environ.get("MANTRA_SMP", "1") or "1")
+
+
+def qemu_args(image, vars_path, cpu="max", memory="512M", extra=(), smp=1):
     """The QEMU command line shared by tests, `make run` and benchmarks."""
     return [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", cpu, "-m", memory,
+        "-smp", str(smp),
         "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
         "-drive", f"if=pflash,format=raw,file={vars_path}",
         "-drive", f"format=raw,file={image},snapshot=on",
@@ -45,7 +55,7 @@ class BootResult:
 
 
 def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
-         echo=None):
+         echo=None, smp=1):
     """Run QEMU until it exits, `stop_on` (a regex) appears on the serial
     console, or `timeout` seconds pass.  Returns a BootResult.  `echo`, if
     given, is called with each chunk of console output as it arrives."""
@@ -53,7 +63,7 @@ def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
     with tempfile.TemporaryDirectory(prefix="mantra-qemu-") as tmp:
         vars_path = os.path.join(tmp, "vars.fd")
         shutil.copyfile(OVMF_VARS, vars_path)
-        cmd = qemu_args(image, vars_path, cpu=cpu,
+        cmd = qemu_args(image, vars_path, cpu=cpu, smp=smp,
                         extra=["-display", "none", "-serial", "stdio",
                                "-monitor", "none", *extra])
         start = time.monotonic()
@@ -106,7 +116,7 @@ def clean(text):
     return _ANSI.sub("", text).replace("\r", "")
 
 
-def interactive(image, build, nographic=False, gdb=False):
+def interactive(image, build, nographic=False, gdb=False, smp=1):
     """`make run` / `make debug`: QEMU attached to this terminal."""
     vars_path = os.path.join(build, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_path)
@@ -124,7 +134,7 @@ def interactive(image, build, nographic=False, gdb=False):
               "(use hbreak: the loader copies the kernel in after gdb connects, "
               "which would overwrite software breakpoints)")
     print("Leave QEMU with Ctrl-A X.", flush=True)
-    os.execvp("qemu-system-x86_64", qemu_args(image, vars_path, extra=extra))
+    os.execvp("qemu-system-x86_64", qemu_args(image, vars_path, extra=extra, smp=smp))
 
 
 if __name__ == "__main__":
@@ -135,10 +145,13 @@ if __name__ == "__main__":
     ap.add_argument("--build", default="build")
     ap.add_argument("--nographic", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--smp", type=int, default=default_smp(),
+                    help="guest CPUs (default: $MANTRA_SMP or 1)")
     a = ap.parse_args()
     if a.mode == "boot":
-        r = boot(a.image, timeout=a.timeout)
+        r = boot(a.image, timeout=a.timeout, smp=a.smp)
         print(r.output)
         print(f"exit={r.exit_status} timed_out={r.timed_out} {r.seconds:.1f}s")
     else:
-        interactive(a.image, a.build, nographic=a.nographic, gdb=a.mode == "debug")
+        interactive(a.image, a.build, nographic=a.nographic, gdb=a.mode == "debug",
+                    smp=a.smp)

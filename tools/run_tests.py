@@ -9,7 +9,9 @@
    lines.
 2. QEMU boot tests from tests/qemu/cases.py, two at a time.  Each case is
    one test (qemu.NAME); a case marked guest=True also contributes the
-   guest's own ok/FAIL lines.
+   guest's own ok/FAIL lines.  Cases boot with --smp N CPUs (default
+   $MANTRA_SMP or 1) unless a case names its own count; before the results
+   of each guest suite pass the runner prints `suite: smp=N (qemu.NAME)`.
 
 Every result line is echoed; the last line is `N passed, N failed`, and the
 exit status is 1 if anything failed.  Console logs of QEMU cases are kept in
@@ -109,12 +111,13 @@ def make_variant(base, case, tmp):
     return img
 
 
-def run_case(base, case, log_dir):
+def run_case(base, case, log_dir, smp=1):
     """Boot one case; returns (problems, console text)."""
     with tempfile.TemporaryDirectory(prefix="mantra-case-") as tmp:
         img = make_variant(base, case, tmp)
         res = qemu.boot(img, timeout=case.get("timeout", 60),
                         stop_on=case.get("stop_on"), cpu=case.get("cpu", "max"),
+                        smp=case.get("smp", smp),
                         log_path=os.path.join(log_dir, case["name"] + ".log"))
     problems = []
     for pat in case.get("expect", []):
@@ -133,13 +136,13 @@ def run_case(base, case, log_dir):
     return problems, res
 
 
-def run_qemu_tests(build, tally, pattern):
+def run_qemu_tests(build, tally, pattern, smp=1):
     base = os.path.join(build, "mantra.img")
     log_dir = os.path.join(build, "test-logs")
     os.makedirs(log_dir, exist_ok=True)
     todo = [c for c in cases.CASES if re.search(pattern, c["name"])]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {c["name"]: pool.submit(run_case, base, c, log_dir) for c in todo}
+        futures = {c["name"]: pool.submit(run_case, base, c, log_dir, smp) for c in todo}
         for c in todo:
             name = "qemu." + c["name"]
             try:
@@ -148,7 +151,8 @@ def run_qemu_tests(build, tally, pattern):
                 tally.fail(name, f"runner error: {e}")
                 continue
             if c.get("guest"):
-                if tally.parse(res.output) == 0:
+                print(f"suite: smp={c.get('smp', smp)} ({name})", flush=True)
+                if tally.parse(res.output, c.get("prefix", "")) == 0:
                     problems.append("the guest reported no results")
             if problems:
                 tally.fail(name, "; ".join(problems) + f" (log: {log_dir}/{c['name']}.log)")
@@ -161,6 +165,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--filter", default="")
     ap.add_argument("--no-qemu", action="store_true")
+    ap.add_argument("--smp", type=int, default=qemu.default_smp(),
+                    help="guest CPUs for cases that name none (default: $MANTRA_SMP or 1)")
     ap.add_argument("binaries", nargs="*")
     args = ap.parse_args()
     tally = Tally()
@@ -169,7 +175,7 @@ def main():
     if not args.no_qemu:
         run_host_tests([], tally, test_scripts("system"))
     if not args.no_qemu:
-        run_qemu_tests(args.build, tally, args.filter)
+        run_qemu_tests(args.build, tally, args.filter, args.smp)
     print(f"{tally.passed} passed, {tally.failed} failed")
     return 1 if tally.failed else 0
 

@@ -20,6 +20,7 @@ void arch_irq_restore(irqstate_t s) { (void)s; }
 void arch_irq_enable(void) {}
 void arch_irq_disable(void) {}
 void arch_cpu_relax(void) {}
+unsigned arch_cpu_id(void) { return 0; }
 void arch_wait_for_interrupt(void) {}
 void arch_machine_exit(int status) { exit(status); }
 void arch_halt_forever(void) { abort(); }

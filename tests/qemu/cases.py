@@ -7,6 +7,9 @@ A case is a dict:
             False: delete boot.cfg)
   mutate    list of (esp path, function(bytes) -> bytes or None to delete)
   cpu       QEMU CPU model (default "max")
+  smp       guest CPUs (default: the runner's --smp, itself 1 by default)
+  prefix    put before the names of the guest's own results (a second
+            pass of the same tests at another CPU count)
   expect    regexes that must all appear on the console
   forbid    regexes that must not appear
   stop_on   regex after which the run is complete (QEMU is killed)
@@ -24,6 +27,7 @@ EXIT_TESTS_PASSED = (0x10 << 1) | 1
 EXIT_PANIC = (3 << 1) | 1
 
 BOOTED = r"MantraCore: boot complete"
+SMP_ONLINE = r"I smp: \d+ CPUs? online"
 NO_PANIC = r"KERNEL PANIC"
 LOADER_REFUSED = r"MantraBoot: error: kernel \\mantra\\kernel\.elf is not a valid kernel: "
 
@@ -88,13 +92,23 @@ CASES = [
     dict(name="boot_default_image",
          expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ",
                  r"boot: stack protector on, canary from the CPU's RNG", r"memory: \d+ MiB usable",
-                 r"bootfs: \d+ files", BOOTED, r"MantraInit: started",
+                 r"bootfs: \d+ files", SMP_ONLINE, BOOTED, r"MantraInit: started",
                  r"init: init ended: state 2, exit code 0"],
          forbid=[NO_PANIC, r" W ", r" E "],
          exit=EXIT_TESTS_PASSED, timeout=30),
     dict(name="selftest", config="loglevel=info selftest=all debug=slab",
          expect=[r"selftest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True),
+    # The smp.* kernel tests again with 2 CPUs, and every kernel test with
+    # 4 (docs/smp.md): the count must equal QEMU's -smp (smp.expect).
+    dict(name="selftest_smp2", smp=2, prefix="smp2.",
+         config="loglevel=info selftest=smp smp.expect=2",
+         expect=[r"I smp: 2 CPUs online", r"selftest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True),
+    dict(name="selftest_smp4", smp=4, prefix="smp4.",
+         config="loglevel=info selftest=all debug=slab smp.expect=4",
+         expect=[r"I smp: 4 CPUs online", r"selftest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True),
     dict(name="boot_without_config", config=False,
          expect=[r"no \\mantra\\boot.cfg, using defaults", BOOTED],
          forbid=[NO_PANIC], stop_on=BOOTED),

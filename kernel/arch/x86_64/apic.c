@@ -1,5 +1,6 @@
 /*
- * The local APIC timer (Intel SDM vol. 3A, 11.5.4) and the legacy PICs.
+ * The local APIC timer (Intel SDM vol. 3A, 11.5.4), inter-processor
+ * interrupts (11.6) and the legacy PICs.
  *
  * The 8259 PICs are remapped out of the exception range and masked: every
  * interrupt comes through the APICs.  The APIC timer and the TSC are
@@ -18,8 +19,12 @@
 #define CALIBRATE_MS    10
 
 #define APIC_ID         0x020
+#define APIC_TPR        0x080
 #define APIC_EOI        0x0b0
 #define APIC_SVR        0x0f0
+#define APIC_ESR        0x280
+#define APIC_ICR_LOW    0x300
+#define APIC_ICR_HIGH   0x310
 #define APIC_LVT_TIMER  0x320
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR  0x390
@@ -28,6 +33,7 @@
 #define LVT_MASKED      (1u << 16)
 #define LVT_PERIODIC    (1u << 17)
 #define DIV_BY_16       0x3
+#define ICR_PENDING     (1u << 12)      /* delivery status: send pending */
 
 #define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
@@ -136,6 +142,56 @@ void apic_init(void)
 	apic_write(APIC_TIMER_INIT, (uint32_t)(apic_timer_hz / TIMER_HZ));
 	klog(LOG_INFO, "apic: id %u, timer %lu Hz (bus/16), tick %d Hz, TSC %lu MHz\n",
 	     apic_read(APIC_ID) >> 24, apic_timer_hz, TIMER_HZ, tsc_freq / 1000000);
+}
+
+/* On an AP: the local APIC on, its timer masked (the scheduler does not
+ * run on APs yet), every interrupt class accepted (TPR 0). */
+void apic_init_ap(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_ESR, 0);        /* back-to-back writes clear it (11.5.3) */
+	apic_write(APIC_ESR, 0);
+}
+
+/* This CPU's local APIC ID (bits 31:24 of the ID register, xAPIC mode). */
+uint32_t apic_id(void)
+{
+	return apic_read(APIC_ID) >> 24;
+}
+
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+/* Send an IPI: wait until the previous one left, then the destination
+ * (ICR high) and the command (ICR low, which sends it; SDM 11.6.1).
+ * Interrupts are off across the two writes so that a handler sending an
+ * IPI of its own cannot change the destination in between.  Returns once
+ * the local APIC has sent it (delivery status idle). */
+void apic_send_ipi(uint32_t dest_apic_id, uint32_t icr_low)
+{
+	irqstate_t s = arch_irq_save();
+
+	while (apic_read(APIC_ICR_LOW) & ICR_PENDING)
+		arch_cpu_relax();
+	apic_write(APIC_ICR_HIGH, dest_apic_id << 24);
+	apic_write(APIC_ICR_LOW, icr_low);
+	while (apic_read(APIC_ICR_LOW) & ICR_PENDING)
+		arch_cpu_relax();
+	arch_irq_restore(s);
+}
+
+/* Busy-wait at least `us` microseconds on the calibrated TSC. */
+void apic_delay_us(uint64_t us)
+{
+	uint64_t start = rdtsc(), cycles = tsc_freq / 1000000 * us;
+
+	while (rdtsc() - start < cycles)
+		arch_cpu_relax();
 }
 
 uint64_t apic_ticks(void)

@@ -32,4 +32,18 @@ arch_switch_stack:
 	ud2
 	.size arch_switch_stack, . - arch_switch_stack
 
+/*
+ * An AP's first kernel-half instruction (from trampoline.S): rdi = its
+ * struct percpu, rsi = the kernel's page tables, rsp = its boot stack.
+ * The trampoline's identity map is left behind with its CR3.
+ */
+	.globl ap_entry64
+	.type ap_entry64, @function
+ap_entry64:
+	mov	%rsi, %cr3
+	xor	%ebp, %ebp		/* backtraces stop here */
+	call	arch_ap_main		/* never returns */
+	ud2
+	.size ap_entry64, . - ap_entry64
+
 	.section .note.GNU-stack, "", @progbits

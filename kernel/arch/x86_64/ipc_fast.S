@@ -219,7 +219,7 @@ ipc_reply_wait_resume:
  */
 ipc_handoff:
 	movq	T_KSTACK(%rbx), %r12
-	movq	%r12, tss + TSS_RSP0(%rip)
+	movq	%r12, %gs:PCPU_TSS_RSP0
 	movq	%r12, %gs:PCPU_KERNEL_RSP
 	movq	T_FS(%rbx), %rax
 	cmpq	T_FS(%rbp), %rax

@@ -9,7 +9,8 @@
  *                     symbols R--
  * All 256 kernel-half PML4 entries point at PDPTs allocated here once, so
  * that every address space made later shares them by copying those
- * entries.  Until SMP arrives one lock-free writer (the boot CPU) exists.
+ * entries.  One lock-free writer exists: the boot CPU (the APs only run
+ * their idle loops and cross-calls so far; docs/smp.md).
  */
 #include <arch/x86.h>
 #include <kernel/arch.h>
@@ -272,6 +273,30 @@ void arch_paging_init(const struct mantra_bootinfo *bi)
 	write_cr4(read_cr4() | CR4_PGE);
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(kernel_pml4);
+}
+
+/* Page tables for APs leaving real mode (smp.c, trampoline.S): a PML4 at
+ * `pml4` and a PDPT and page directory in the two pages after it, all
+ * below 4 GiB (CR3 is loaded in 32-bit mode).  They map the first 2 MiB
+ * one to one, executable (the trampoline), and share the kernel half with
+ * the kernel's tables.  Returns the kernel's root, for the AP to switch
+ * to once it runs in the kernel half. */
+paddr_t paging_ap_tables(paddr_t pml4)
+{
+	uint64_t *t = phys_to_virt(pml4);
+	uint64_t *pdpt = phys_to_virt(pml4 + PAGE_SIZE);
+	uint64_t *pd = phys_to_virt(pml4 + 2 * PAGE_SIZE);
+
+	assert(pml4 + 3 * PAGE_SIZE <= 0x100000000ULL && kernel_pml4);
+	__builtin_memset(pdpt, 0, PAGE_SIZE);
+	__builtin_memset(pd, 0, PAGE_SIZE);
+	pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
+	pdpt[0] = (pml4 + 2 * PAGE_SIZE) | PTE_P | PTE_W;
+	__builtin_memset(t, 0, PAGE_SIZE / 2);
+	t[0] = (pml4 + PAGE_SIZE) | PTE_P | PTE_W;
+	__builtin_memcpy(t + 256, (uint64_t *)phys_to_virt(kernel_pml4) + 256,
+			 PAGE_SIZE / 2);
+	return kernel_pml4;
 }
 
 /* ---- User address spaces ------------------------------------------------

@@ -11,16 +11,18 @@
 
 extern void syscall_entry(void);
 
-static struct percpu boot_cpu;
+struct percpu percpu_area[MAX_CPUS];
 
 /* RFLAGS bits cleared on SYSCALL: interrupts stay off until the kernel
  * stack is in place; DF, TF, NT cleared; AC cleared so SMAP is in force. */
 #define SYSCALL_FMASK (RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC)
 
-void percpu_init(void)
+/* On the CPU that c describes: GS base = c, and the SYSCALL MSRs (each
+ * CPU has its own). */
+void percpu_init(struct percpu *c)
 {
-	boot_cpu.self = &boot_cpu;
-	wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	/* STAR[47:32]: kernel CS (SS = +8); STAR[63:48]: base of the user
 	 * selectors (SYSRET loads SS = base + 8, CS = base + 16). */

@@ -59,13 +59,20 @@ static void idt_set_gate(int vec, uint64_t fn, int ist)
 	};
 }
 
-void idt_init(void)
+/* Load the IDT on this CPU (every CPU shares the one table). */
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" :: "m"(idtr));
+}
+
+/* Fill the IDT and load it (boot CPU, once). */
+void idt_init(void)
+{
 	for (int v = 0; v < 256; v++)
 		idt_set_gate(v, (uint64_t)trap_stubs + (uint64_t)v * TRAP_STUB_SIZE, 0);
 	/* INT3 and INTO from user mode raise #BP/#OF, not #GP (SDM 6.12.1.1):
@@ -75,7 +82,7 @@ void idt_init(void)
 	idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MCE;
-	__asm__ volatile("lidt %0" :: "m"(idtr));
+	idt_load();
 }
 
 void trap_set_handler(int vec, trap_handler_t fn)

@@ -42,9 +42,35 @@ void arch_irq_disable(void);
 void arch_cpu_relax(void);
 struct thread *arch_current_thread(void);
 bool arch_need_resched(void);
+unsigned arch_cpu_id(void);
 #else
 #include <arch/inline.h>
 #endif
+
+/* Multiprocessing (docs/smp.md).  CPUs are numbered 0 (the boot CPU) to
+ * arch_cpu_count() - 1, every one of them online; arch_cpu_id() (inline,
+ * above) is the current CPU's number.
+ * arch_ap_start_all: start every other CPU the firmware lists and park it
+ *   (idle, interrupts on, answering IPIs); called once by kmain after
+ *   arch_late_init.  A CPU that does not come up is logged and skipped.
+ * arch_send_ipi: interrupt `cpu` (online; itself allowed) with `ipi`.
+ *   ARCH_IPI_RESCHEDULE sets the CPU's need_resched.
+ * arch_send_ipi_others: the same to every online CPU but this one.
+ * arch_cpu_call: run fn(arg) on `cpu` with interrupts disabled and wait
+ *   until it returned (a plain call on this CPU); the caller's interrupts
+ *   are off while it waits, and it serves calls to itself meanwhile.
+ *   Returns 0, or -1 if `cpu` is not online. */
+enum arch_ipi {
+	ARCH_IPI_RESCHEDULE,
+	ARCH_IPI_CALL,          /* used by arch_cpu_call */
+	ARCH_IPI_COUNT,
+};
+void arch_ap_start_all(void);
+unsigned arch_cpu_count(void);
+bool arch_cpu_online(unsigned cpu);
+void arch_send_ipi(unsigned cpu, enum arch_ipi ipi);
+void arch_send_ipi_others(enum arch_ipi ipi);
+int arch_cpu_call(unsigned cpu, void (*fn)(void *arg), void *arg) __must_check;
 
 /* Stop this CPU for good, interrupts off. */
 __noreturn void arch_halt_forever(void);

@@ -64,6 +64,14 @@ static inline bool arch_need_resched(void)
 	return v != 0;
 }
 
+/* This CPU's number (percpu.cpu): 0 is the boot CPU. */
+static inline unsigned arch_cpu_id(void)
+{
+	unsigned id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(PCPU_CPU));
+	return id;
+}
+
 /* Load a user address space's page tables unless they are loaded. */
 static inline void arch_aspace_switch(struct arch_aspace *a)
 {

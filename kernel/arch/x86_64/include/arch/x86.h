@@ -135,6 +135,11 @@ _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "TF_*");
 #define VEC_TIMER        0x20
 #define VEC_SPURIOUS     0xff
 
+/* Inter-processor interrupts (smp.c), above the remapped 8259s (0xe0-0xef)
+ * in the highest priority class. */
+#define VEC_IPI_RESCHED  0xf0
+#define VEC_IPI_CALL     0xf1
+
 /* IST slots (tss.ist[n - 1]). */
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
@@ -151,13 +156,27 @@ bool arch_is_stack_guard(vaddr_t va);
 /* True if a kernel read of va would not fault (paging.c). */
 bool arch_kernel_readable(vaddr_t va);
 
+/* Page tables for starting APs (paging.c); returns the kernel's root. */
+paddr_t paging_ap_tables(paddr_t pml4);
+
+/* Fault stacks (IST) for c's TSS (init.c); false when out of memory. */
+struct percpu;
+bool percpu_alloc_fault_stacks(struct percpu *c);
+void percpu_free_fault_stacks(struct percpu *c);
+
 /* arch-internal interfaces */
-void gdt_init(void);
-void tss_set_ist(int ist, vaddr_t top);
+void gdt_init(struct percpu *c);
+void tss_set_ist(struct percpu *c, int ist, vaddr_t top);
 void idt_init(void);
+void idt_load(void);
 void serial_init(void);
 void trap_dispatch(struct trap_frame *tf);
 void apic_init(void);
+void apic_init_ap(void);
+uint32_t apic_id(void);
+void apic_eoi(void);
+void apic_send_ipi(uint32_t dest_apic_id, uint32_t icr_low);
+void apic_delay_us(uint64_t us);
 uint64_t apic_ticks(void);
 uint64_t tsc_hz(void);
 void cpu_init_features(void);
