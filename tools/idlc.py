@@ -326,7 +326,7 @@ class Parser:
             s.fields.append(p)
         if not s.fields:
             self.error(name.line, f"struct '{name.text}' has no fields")
-        self.check_names(s.fields, f"struct '{name.text}'")
+        self.check_names(s.fields, f"struct '{name.text}'", reserved=())
         self.add_type(name, s)
         return name
 
@@ -402,12 +402,15 @@ class Parser:
                 bound, bound_c = 1, "1"
             if in_struct:
                 self.error(t.line, f"{t.text} in a struct (structs are fixed-size)")
+                return SCALARS["u32"]
             return Bounded(t.text, bound, bound_c)
         if t.text == "handle":
+            handle = self.handle_type(t)
             if in_struct:
                 self.error(t.line, "handle in a struct (handles travel only as "
                                    "method parameters)")
-            return self.handle_type(t)
+                return SCALARS["u32"]
+            return handle
         if t.text in self.m.types:
             return self.m.types[t.text]
         self.error(t.line, f"unknown type '{t.text}'")
@@ -449,14 +452,14 @@ class Parser:
         self.expect(">")
         return Handle(kind, rights)
 
-    def check_names(self, params, what):
+    def check_names(self, params, what, reserved=RESERVED_PARAMS):
         seen = {}
         names = {p.name for p in params}
         for p in params:
             if p.name in seen:
                 self.error(p.line, f"{what}: '{p.name}' repeated (line {seen[p.name]})")
             seen[p.name] = p.line
-            if p.name in RESERVED_PARAMS:
+            if p.name in reserved:
                 self.error(p.line, f"{what}: '{p.name}' is reserved for the generated code")
             if isinstance(p.type, Bounded) and p.type.kind == "bytes" \
                     and p.name + "_len" in names:
