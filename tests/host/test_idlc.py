@@ -148,7 +148,7 @@ def semantic_errors_have_file_and_line():
          16, "the reply can take 4100 bytes, over the 4096"),
         ("too_many_handles", GOOD.replace(
             "\tnothing();", "\tmany(" + ", ".join(f"handle h{i}" for i in range(9)) + ");"),
-         19, "9 handles in the call, over 8"),
+         18, "9 handles in the call, over 8"),
         ("bytes_len_clash", GOOD.replace("u8 x,", "u32 data_len,").replace(
             "handle<channel, read> ch", "bytes<4> data"), 16, "clashes with the length"),
     ]
