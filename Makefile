@@ -31,6 +31,7 @@ PREFIX_MAP := -ffile-prefix-map=$(CURDIR)=.
 all: toolchain-check $(BUILD)/mantra.img
 
 include mk/syscalls.mk
+include mk/idl.mk
 include mk/kernel.mk
 include mk/boot.mk
 include mk/image.mk

@@ -6,7 +6,8 @@
 #   <prog>_SRCS := <its .c files>
 # and links to $(BUILD)/user/<prog>.elf with crt0, libmantra, libc and the
 # shared lib/ parsers.  Objects depend on the generated system-call headers
-# ($(SYSCALL_GEN_HEADERS), from mk/syscalls.mk), read with secondary
+# ($(SYSCALL_GEN_HEADERS), from mk/syscalls.mk) and on the generated
+# interface headers ($(IDL_GEN_HEADERS), mk/idl.mk), read with secondary
 # expansion so the include order of the top Makefile does not matter.
 
 UBUILD     := $(BUILD)/user
@@ -15,7 +16,7 @@ UCFLAGS    := --target=x86_64-unknown-none-elf -std=gnu11 -ffreestanding \
 	-fno-pic -fno-pie -O2 -g -fno-omit-frame-pointer -fno-stack-protector \
 	-mno-sse -mno-mmx -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror $(PREFIX_MAP) \
-	-Iabi/include -I$(BUILD)/gen/include -Ilib -Ilib/libc/include -MMD -MP
+	-Iabi/include -I$(BUILD)/gen/include -I$(BUILD)/gen -Ilib -Ilib/libc/include -MMD -MP
 # No -g for assembly: clang ignores -ffile-prefix-map there (see kernel.mk).
 UASFLAGS   := $(filter-out -std=gnu11 -g,$(UCFLAGS)) -D__ASSEMBLY__
 ULDS       := lib/crt/user.ld
@@ -33,7 +34,8 @@ USER_PROGS :=
 USER_PROGS += init
 init_SRCS  := $(sort $(wildcard user/init/*.c))
 USER_PROGS += testinit
-testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S))
+testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S)) \
+	$(IDL_GEN)/echo_server.c
 USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
 USER_PROGS += sysfuzz
@@ -46,7 +48,7 @@ $(UBUILD)/flags: FORCE
 	@echo '$(UCFLAGS) $(ULDFLAGS)' | cmp -s - $@ || echo '$(UCFLAGS) $(ULDFLAGS)' > $@
 
 .SECONDEXPANSION:
-$(UBUILD)/%.c.o: %.c $(UBUILD)/flags $$(SYSCALL_GEN_HEADERS)
+$(UBUILD)/%.c.o: %.c $(UBUILD)/flags $$(SYSCALL_GEN_HEADERS) $$(IDL_GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC(usr) $<"
 	$(Q)$(CLANG) $(UCFLAGS) -c $< -o $@

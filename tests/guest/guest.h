@@ -166,6 +166,7 @@ enum gt_helper {
 	                              param (t14_quota.c); results in the box */
 	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
 	GT_HELPER_ARGS = 13,       /* exit(args a + b), or 255 without them */
+	GT_HELPER_IDL = 14,        /* serve idl/echo.idl on box h[0] (t16_idl.c) */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -226,6 +227,9 @@ void gt_ipc_serve(mt_handle_t ep);
 
 /* Run an IPC helper role (helpers_ipc.c); never returns. */
 __attribute__((noreturn)) void gt_helper_ipc_main(uint32_t id, uint32_t param);
+
+/* Run the GT_HELPER_IDL role (t16_idl.c); never returns. */
+__attribute__((noreturn)) void gt_helper_idl_main(void);
 
 /* Run a sec.* helper role (t12_sec.c); never returns. */
 __attribute__((noreturn)) void gt_helper_sec_main(uint32_t param);

@@ -61,6 +61,8 @@ void gt_helper_main(uint64_t arg)
 		gt_helper_quota_main(param);
 	case GT_HELPER_SEC:
 		gt_helper_sec_main(param);
+	case GT_HELPER_IDL:
+		gt_helper_idl_main();
 	}
 	exit(99);
 }
