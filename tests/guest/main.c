@@ -256,8 +256,9 @@ uint64_t gt_box_word(mt_handle_t box, size_t i)
 	return w;
 }
 
-int main(const struct mt_startup *startup)
+int main(void)
 {
+	const struct mt_startup *startup = mt_startup();
 	size_t count = (size_t)(__stop_mt_tests - __start_mt_tests);
 
 	if (startup->magic != MT_STARTUP_MAGIC)
