@@ -166,6 +166,7 @@ enum gt_helper {
 	                              param (t14_quota.c); results in the box */
 	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
 	GT_HELPER_ARGS = 13,       /* exit(args a + b), or 255 without them */
+	GT_HELPER_LIBC = 14,       /* libc roles (t15_libc.c, param selects) */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -229,6 +230,13 @@ __attribute__((noreturn)) void gt_helper_ipc_main(uint32_t id, uint32_t param);
 
 /* Run a sec.* helper role (t12_sec.c); never returns. */
 __attribute__((noreturn)) void gt_helper_sec_main(uint32_t param);
+
+/* Run a libc helper role (t15_libc.c); never returns. */
+__attribute__((noreturn)) void gt_helper_libc_main(uint32_t param);
+
+/* main's arguments, for the helper roles that check them. */
+extern int gt_argc;
+extern char **gt_argv;
 
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);
