@@ -26,7 +26,7 @@ ULDFLAGS   := -T $(ULDS) -nostdlib -static --build-id=none \
 # The runtime every program links: start-up, libc, libmantra and the
 # freestanding parsers shared with the kernel.
 ULIB_SRCS  := lib/crt/crt0.S \
-	$(sort $(wildcard lib/libc/*.c lib/libmantra/*.c)) \
+	$(sort $(wildcard lib/libc/*.c lib/libc/*.S lib/libc/sys/*.c lib/libmantra/*.c)) \
 	lib/fmt/fmt.c lib/string/string.c lib/words/words.c lib/elf/elf64.c lib/bootfs/bootfs.c
 ULIB_OBJS  := $(patsubst %,$(UBUILD)/%.o,$(ULIB_SRCS))
 

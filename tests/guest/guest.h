@@ -167,6 +167,7 @@ enum gt_helper {
 	GT_HELPER_SEC = 12,        /* sec.* roles (sec.h, t12_sec*.c) */
 	GT_HELPER_ARGS = 13,       /* exit(args a + b), or 255 without them */
 	GT_HELPER_IDL = 14,        /* serve idl/echo.idl on box h[0] (t16_idl.c) */
+	GT_HELPER_LIBC = 15,       /* libc roles (t15_libc.c, param selects) */
 };
 #define GT_HELPER_BASE 0x1000000ULL
 #define GT_HELPER_ARG(id, param) \
@@ -233,6 +234,13 @@ __attribute__((noreturn)) void gt_helper_idl_main(void);
 
 /* Run a sec.* helper role (t12_sec.c); never returns. */
 __attribute__((noreturn)) void gt_helper_sec_main(uint32_t param);
+
+/* Run a libc helper role (t15_libc.c); never returns. */
+__attribute__((noreturn)) void gt_helper_libc_main(uint32_t param);
+
+/* main's arguments, for the helper roles that check them. */
+extern int gt_argc;
+extern char **gt_argv;
 
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);

@@ -52,6 +52,8 @@ void gt_helper_main(uint64_t arg)
 		exit(*(volatile int *)0);
 	case GT_HELPER_ARGS:
 		exit((int)(mt_startup_arg_u64("a", 200) + mt_startup_arg_u64("b", 55)));
+	case GT_HELPER_LIBC:
+		gt_helper_libc_main(param);
 	case GT_HELPER_IPC_SERVER:
 	case GT_HELPER_IPC_CALLER:
 	case GT_HELPER_CHAN_ECHO:

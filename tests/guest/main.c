@@ -256,10 +256,16 @@ uint64_t gt_box_word(mt_handle_t box, size_t i)
 	return w;
 }
 
-int main(const struct mt_startup *startup)
+int gt_argc;
+char **gt_argv;
+
+int main(int argc, char **argv)
 {
+	const struct mt_startup *startup = mt_startup();
 	size_t count = (size_t)(__stop_mt_tests - __start_mt_tests);
 
+	gt_argc = argc;
+	gt_argv = argv;
 	if (startup->magic != MT_STARTUP_MAGIC)
 		return 3;
 	if (startup->arg == 0)

@@ -573,8 +573,10 @@ static BENCH_FN void bench_shm_ring(void)
 	mt_shm_ring_close(&ack);
 }
 
-int main(const struct mt_startup *startup)
+int main(void)
 {
+	const struct mt_startup *startup = mt_startup();
+
 	if (startup->arg == BENCH_CHILD_YIELD)
 		yield_forever();
 	if (startup->arg == BENCH_CHILD_EXIT)

@@ -6,8 +6,9 @@
 
 #include <libmantra/mantra.h>
 
-int main(const struct mt_startup *startup)
+int main(void)
 {
+	const struct mt_startup *startup = mt_startup();
 	const struct bootfs *fs;
 	struct bootfs_file file;
 	mt_status_t st;

@@ -4,8 +4,10 @@
  */
 #include "sysfuzz.h"
 
-int main(const struct mt_startup *su)
+int main(void)
 {
+	const struct mt_startup *su = mt_startup();
+
 	if (su->magic != MT_STARTUP_MAGIC)
 		return 2;
 	if (su->arg == FZ_ROLE_WORKER)
