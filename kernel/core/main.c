@@ -119,6 +119,7 @@ __noreturn static void kmain_finish(void *unused)
 	else
 		sched_init(NULL);
 	ipc_init(cmdline_get("ipc", mode, sizeof(mode)) ? mode : NULL);
+	sched_start_cpus();
 	userboot_start();
 	klog(LOG_INFO, "MantraCore: boot complete\n");
 	sched_idle_loop();

@@ -56,8 +56,33 @@ void panic_backtrace(uintptr_t pc, uintptr_t fp)
 	arch_backtrace(fp, print_frame, NULL, BACKTRACE_MAX);
 }
 
+/* Another CPU's part of a panic (an NMI from the panicking one): its
+ * backtrace, one CPU at a time, then it stops. */
+static volatile int other_printing;
+
+__noreturn void panic_other_cpu(unsigned cpu, uintptr_t pc, uintptr_t fp)
+{
+	while (__atomic_exchange_n(&other_printing, 1, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	klog_raw("CPU %u:\n", cpu);
+	frame_number = 0;
+	panic_backtrace(pc, fp);
+	__atomic_store_n(&other_printing, 0, __ATOMIC_RELEASE);
+	arch_panic_nmi_stopped();
+	arch_halt_forever();
+}
+
+bool panic_in_progress(void)
+{
+	return panicking;
+}
+
 void panic_end(void)
 {
+	if (arch_cpu_count() > 1) {
+		klog_raw("other CPUs:\n");
+		arch_panic_stop_others();
+	}
 	klog_raw("system halted\n");
 	arch_machine_exit(PANIC_EXIT_STATUS);
 	arch_halt_forever();

@@ -340,10 +340,12 @@ static void check_thread(struct census *c, struct thread *t)
 			census_ref(c, &t->obj, "the scheduler");
 		check_ipc(c, t);
 	}
-	/* The idle thread stays RUNNING while others run (schedule()). */
-	INVARIANT(idle || (t->state == THREAD_RUNNING) == (t == thread_current()),
-		  "thread %s is %s but the current thread is %s", t->name,
-		  thread_state_names[t->state], thread_current()->name);
+	/* An idle thread stays RUNNING while others run (schedule()); any
+	 * other is RUNNING iff it is some CPU's current thread. */
+	INVARIANT(idle || (t->state == THREAD_RUNNING) == sched_running(t),
+		  "thread %s is %s but %s the current thread of CPU %u", t->name,
+		  thread_state_names[t->state], sched_running(t) ? "is" : "not",
+		  t->cpu);
 	INVARIANT(t->sc || t->passive, "thread %s has no scheduling context but is "
 		  "not passive", t->name);
 	INVARIANT(!list_linked(&t->run_node) || t->state == THREAD_RUNNABLE,
@@ -509,7 +511,8 @@ uint64_t invariants_check(void)
 		  c.processes, process_live_count());
 	INVARIANT(c.threads == thread_live_count(), "%lu threads, %lu counted live",
 		  c.threads, thread_live_count());
-	INVARIANT(c.running == 1, "%zu threads RUNNING on one CPU", c.running);
+	INVARIANT(c.running >= 1 && c.running <= arch_cpu_count(), "%zu threads "
+		  "RUNNING on %u CPUs", c.running, arch_cpu_count());
 	sched_check(&sc);
 	INVARIANT(sc.queued + sc.throttled == c.run_linked, "%zu threads on run "
 		  "queues and %zu throttled, %zu linked", sc.queued, sc.throttled,

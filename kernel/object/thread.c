@@ -13,7 +13,7 @@
 
 static struct kmem_cache *thread_cache;
 static uint64_t live_threads;
-static struct thread idle_thread;
+static struct thread idle_threads[SCHED_CPUS_MAX];
 
 static void thread_destroy(struct object *obj)
 {
@@ -67,18 +67,28 @@ static void thread_links_init(struct thread *t)
 	list_init(&t->zombie_node);
 }
 
+/* The idle thread of this CPU: it runs the idle loop on the CPU's boot
+ * stack and is the current thread whenever nothing else is. */
+void thread_init_idle_cpu(unsigned cpu)
+{
+	struct percpu *c = percpu();
+	struct thread *t = &idle_threads[cpu];
+
+	object_init(&t->obj, MT_OBJ_THREAD, &thread_ops);
+	thread_links_init(t);
+	t->state = THREAD_RUNNING;
+	sched_context_set(&t->own_sc, MT_SCHED_IDLE, 0, 0, 0);
+	t->sc = &t->own_sc;
+	t->flags = THREAD_IDLE;
+	t->cpu = cpu;
+	t->affinity = 1ull << cpu;
+	thread_name(t, "idle", 4);
+	c->current = c->idle = t;
+}
+
 void thread_init_idle(void)
 {
-	struct percpu *cpu = percpu();
-
-	object_init(&idle_thread.obj, MT_OBJ_THREAD, &thread_ops);
-	thread_links_init(&idle_thread);
-	idle_thread.state = THREAD_RUNNING;
-	sched_context_set(&idle_thread.own_sc, MT_SCHED_IDLE, 0, 0, 0);
-	idle_thread.sc = &idle_thread.own_sc;
-	idle_thread.flags = THREAD_IDLE;
-	thread_name(&idle_thread, "idle", 4);
-	cpu->current = cpu->idle = &idle_thread;
+	thread_init_idle_cpu(0);
 	thread_cache = kmem_cache_create("thread", sizeof(struct thread), 16);
 	if (!thread_cache)
 		panic("thread: no memory for the thread cache");
@@ -106,6 +116,8 @@ mt_status_t thread_create(struct process *proc, const char *name, size_t name_le
 	t->state = THREAD_NEW;
 	sched_context_set(&t->own_sc, MT_SCHED_NORMAL, MT_PRIORITY_DEFAULT, 0, 0);
 	t->sc = &t->own_sc;
+	t->affinity = SCHED_AFFINITY_ALL;
+	t->cpu = SCHED_CPU_NONE;                /* placed when started */
 	t->proc = proc;
 	object_ref(&proc->obj);
 	thread_name(t, name, name_len);
@@ -195,7 +207,8 @@ void thread_kill(struct thread *t)
 					   its way to user mode */
 		break;
 	default:
-		break;                  /* running: exits on its way to user */
+		sched_poke(t);          /* running: exits on its way to user */
+		break;
 	}
 	arch_irq_restore(s);
 }
@@ -214,6 +227,8 @@ mt_status_t thread_suspend(struct thread *t)
 		else if (t->state == THREAD_RUNNABLE)
 			sched_wakeup(t);        /* a parked passive thread stops on
 						   its own context, like a kill */
+		else
+			sched_poke(t);
 	}
 	arch_irq_restore(s);
 	return r;
@@ -484,4 +499,18 @@ mt_status_t sys_thread_sched(mt_handle_t thread, uintptr_t info)
 	};
 	arch_irq_restore(s);
 	return copy_to_user(info, &out, sizeof(out));
+}
+
+mt_status_t sys_thread_set_affinity(mt_handle_t thread, uint64_t cpus)
+{
+	struct thread *t;
+	irqstate_t s;
+	mt_status_t r = thread_get(thread, &t);
+
+	if (r != MT_OK)
+		return r;
+	s = arch_irq_save();
+	r = sched_set_affinity(t, cpus);
+	arch_irq_restore(s);
+	return r;
 }

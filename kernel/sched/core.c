@@ -1,11 +1,19 @@
 /*
  * Scheduler mechanism (kernel/sched.h): the current thread, switching,
- * time accounting and budgets, deadlines, the one-shot timer and the idle
- * loop.  Policy decisions go through `policy`.  Runs with interrupts
- * disabled (the scheduler lock on one CPU).
+ * time accounting and budgets, deadlines, the one-shot timer, the idle
+ * loop, and the CPUs: one run queue each, wakeups on the thread's own CPU
+ * (with an IPI when it should preempt there), affinity, and idle CPUs
+ * pulling work from busy ones.  Policy decisions go through `policy`.
+ *
+ * Locking: everything here runs with interrupts disabled and, with more
+ * than one CPU, under the big kernel lock (kernel/bkl.h), which guards
+ * every run queue, timer list and thread's scheduling state.  Another
+ * CPU's `current` and `need_resched` are read and set under it too; the
+ * reschedule IPI only makes that CPU look.
  */
 #include <arch/percpu.h>
 #include <kernel/arch.h>
+#include <kernel/bkl.h>
 #include <kernel/invariants.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
@@ -13,37 +21,80 @@
 #include <kernel/syscall.h>
 #include <string/string.h>
 
+_Static_assert(SCHED_CPUS_MAX == MAX_CPUS, "one run queue per CPU");
+
 static const struct sched_policy *policy = &sched_rr;
-static struct list_node timers = LIST_INIT(timers);   /* by deadline */
 static struct list_node zombies = LIST_INIT(zombies);
-static struct run_queue boot_rq;
+static struct run_queue run_queues[SCHED_CPUS_MAX];
+static unsigned ncpus = 1;              /* CPUs that schedule */
+static volatile bool cpus_go;           /* sched_start_cpus() was called */
 
 static const struct sched_policy *const policies[] = { &sched_rr, &sched_edf };
 
+static inline struct run_queue *rq_of(unsigned cpu)
+{
+	return &run_queues[cpu];
+}
+
 static inline struct run_queue *this_rq(void)
 {
-	return &boot_rq;
+	return &run_queues[arch_cpu_id()];
+}
+
+static inline struct thread *current_of(unsigned cpu)
+{
+	return percpu_area[cpu].current;
 }
 
 static void sched_timer_irq(void);
 
+static void rq_init(struct run_queue *rq, unsigned cpu)
+{
+	rq->cpu = cpu;
+	policy->init(rq);
+	list_init(&rq->throttled);
+	list_init(&rq->timers);
+	rq->account_from = time_now();
+	rq->next_tick = rq->account_from + SCHED_TICK_NS;
+	rq->timer_at = rq->next_tick;
+}
+
 void sched_init(const char *name)
 {
-	struct run_queue *rq = this_rq();
-
 	for (size_t i = 0; name && i < ARRAY_SIZE(policies); i++)
 		if (strcmp(name, policies[i]->name) == 0)
 			policy = policies[i];
 	if (name && strcmp(name, policy->name) != 0)
 		klog(LOG_WARN, "sched: unknown policy '%s', using %s\n", name,
 		     policy->name);
-	klog(LOG_INFO, "sched: policy %s\n", policy->name);
-	policy->init(rq);
-	list_init(&rq->throttled);
-	rq->account_from = time_now();
-	rq->next_tick = rq->account_from + SCHED_TICK_NS;
-	rq->timer_at = rq->next_tick;
+	ncpus = arch_cpu_count();
+	for (unsigned c = 0; c < ncpus; c++)
+		rq_init(rq_of(c), c);
+	klog(LOG_INFO, "sched: policy %s, %u CPU%s\n", policy->name, ncpus,
+	     ncpus == 1 ? "" : "s");
 	arch_set_tick_hook(sched_timer_irq);
+}
+
+void sched_start_cpus(void)
+{
+	if (ncpus < 2)
+		return;
+	arch_smp_activate();
+	__atomic_store_n(&cpus_go, true, __ATOMIC_RELEASE);
+	arch_send_ipi_others(ARCH_IPI_RESCHEDULE);
+}
+
+__noreturn void sched_cpu_main(unsigned cpu)
+{
+	while (!__atomic_load_n(&cpus_go, __ATOMIC_ACQUIRE))
+		arch_wait_for_interrupt();
+	arch_irq_disable();
+	bkl_acquire();
+	thread_init_idle_cpu(cpu);
+	arch_cpu_smp_enter();
+	rq_of(cpu)->account_from = time_now();
+	arch_timer_oneshot(SCHED_TICK_NS);
+	sched_idle_loop();
 }
 
 uint32_t sched_policy_id(void)
@@ -54,6 +105,38 @@ uint32_t sched_policy_id(void)
 mt_time_t time_now(void)
 {
 	return arch_now_ns();
+}
+
+struct thread *sched_current_of(unsigned cpu)
+{
+	return current_of(cpu);
+}
+
+bool sched_running(const struct thread *t)
+{
+	return t->state == THREAD_RUNNING && t->cpu < ncpus && current_of(t->cpu) == t;
+}
+
+void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
+{
+	struct run_queue *rq = rq_of(cpu);
+
+	out->switches = rq->switches;
+	out->steals = rq->steals;
+	out->queued = rq->queued;
+}
+
+/* Make `cpu` look at its run queue (it is not this one). */
+static void kick(unsigned cpu)
+{
+	percpu_area[cpu].need_resched = 1;
+	arch_send_ipi(cpu, ARCH_IPI_RESCHEDULE);
+}
+
+void sched_poke(struct thread *t)
+{
+	if (t->state == THREAD_RUNNING && t->cpu != arch_cpu_id() && t->cpu < ncpus)
+		kick(t->cpu);
 }
 
 /* ---- Contexts and budgets ---------------------------------------------- */
@@ -73,16 +156,19 @@ void sched_context_set(struct sched_context *sc, uint32_t sched_class,
 
 /* Start the period `now` falls in, if the current one is over: a fresh
  * budget, less what the context overran (a late timer interrupt), so
- * that over time it gets no more than budget/period. */
+ * that over time it gets no more than budget/period.  At most one
+ * budget's worth is carried over: a very late interrupt (a busy host
+ * under emulation) costs the context one period, not many. */
 static void sc_roll(struct sched_context *sc, mt_time_t now)
 {
-	mt_time_t periods;
+	mt_time_t periods, debt;
 
 	if (now - sc->release < sc->period)
 		return;
 	periods = (now - sc->release) / sc->period;
 	sc->release += periods * sc->period;
-	sc->used = sc->used > periods * sc->budget ? sc->used - periods * sc->budget : 0;
+	debt = sc->used > periods * sc->budget ? sc->used - periods * sc->budget : 0;
+	sc->used = MIN(debt, sc->budget);
 	sc->throttled = sc->used >= sc->budget;
 }
 
@@ -93,16 +179,16 @@ static inline mt_time_t throttle_end(struct thread *t)
 	return sc->release + sc->period;
 }
 
-/* Program the timer for the next event: tick, sleeper, throttle end, or
- * the end of the running context's budget. */
+/* Program this CPU's timer for its next event: tick, sleeper, throttle
+ * end, or the end of the running context's budget. */
 static void timer_program(struct run_queue *rq, mt_time_t now)
 {
 	struct thread *cur = thread_current();
 	struct sched_context *sc = sched_context_of(cur);
 	mt_time_t next = rq->next_tick;
 
-	if (!list_empty(&timers))
-		next = MIN(next, container_of(timers.next, struct thread,
+	if (!list_empty(&rq->timers))
+		next = MIN(next, container_of(rq->timers.next, struct thread,
 					      timer_node)->deadline);
 	if (!list_empty(&rq->throttled))
 		next = MIN(next, throttle_end(container_of(rq->throttled.next,
@@ -145,7 +231,7 @@ void sched_charge_current(void)
 	arch_irq_restore(s);
 }
 
-/* Park t, whose context is out of budget, until its period ends. */
+/* Park t, whose context is out of budget, on rq until its period ends. */
 static void throttle_park(struct run_queue *rq, struct thread *t)
 {
 	mt_time_t end = throttle_end(t);
@@ -156,11 +242,28 @@ static void throttle_park(struct run_queue *rq, struct thread *t)
 			break;
 	list_insert_before(n, &t->run_node);
 	t->throttled = true;
-	if (end < rq->timer_at)
+	if (rq == this_rq() && end < rq->timer_at)
 		timer_program(rq, time_now());
+	else if (rq != this_rq())
+		kick(rq->cpu);          /* to program its timer */
 }
 
 /* ---- Queueing ------------------------------------------------------------ */
+
+/* The CPU t should run on: the one it last ran on if it may, else the
+ * least loaded it may; new threads go to the least loaded. */
+static unsigned select_cpu(struct thread *t)
+{
+	unsigned best = SCHED_CPU_NONE;
+
+	if (t->cpu < ncpus && (t->affinity & (1ull << t->cpu)))
+		return t->cpu;
+	for (unsigned c = 0; c < ncpus; c++)
+		if ((t->affinity & (1ull << c)) &&
+		    (best == SCHED_CPU_NONE || rq_of(c)->queued < rq_of(best)->queued))
+			best = c;
+	return best == SCHED_CPU_NONE ? arch_cpu_id() : best;
+}
 
 /* Does t have time to run on?  A passive thread with no donated context
  * has none: it is runnable but parked off the queues until a caller
@@ -176,7 +279,7 @@ static inline bool has_context(struct thread *t)
 	return t->sc || !t->passive;
 }
 
-/* Queue t (RUNNABLE) with the policy, or park it: throttled if its
+/* Queue t (RUNNABLE) with the policy of rq, or park it: throttled if its
  * context is out of budget, nowhere if it has no context.  True if the
  * policy has it. */
 static inline bool rq_enqueue(struct run_queue *rq, struct thread *t)
@@ -185,6 +288,7 @@ static inline bool rq_enqueue(struct run_queue *rq, struct thread *t)
 
 	if (!has_context(t))
 		return false;
+	t->cpu = rq->cpu;
 	sc = sched_context_of(t);
 	if (sc->budget) {
 		sc_roll(sc, time_now());
@@ -194,12 +298,15 @@ static inline bool rq_enqueue(struct run_queue *rq, struct thread *t)
 		}
 	}
 	policy->enqueue(rq, t);
+	rq->queued++;
 	return true;
 }
 
 /* Take t off the policy's queues or the throttled list, if it is on one. */
-static void rq_dequeue(struct run_queue *rq, struct thread *t)
+static void rq_dequeue(struct thread *t)
 {
+	struct run_queue *rq = rq_of(t->cpu);
+
 	if (!list_linked(&t->run_node))
 		return;
 	if (t->throttled) {
@@ -207,52 +314,79 @@ static void rq_dequeue(struct run_queue *rq, struct thread *t)
 		t->throttled = false;
 	} else {
 		policy->dequeue(rq, t);
+		rq->queued--;
+	}
+}
+
+/* Queue t where it belongs and make that CPU reschedule if t should
+ * preempt what runs there. */
+static void place(struct thread *t)
+{
+	struct run_queue *rq = rq_of(select_cpu(t));
+	struct thread *cur = current_of(rq->cpu);
+
+	if (!rq_enqueue(rq, t))
+		return;
+	if ((cur->flags & THREAD_IDLE) || policy->preempts(rq, t, cur)) {
+		if (rq == this_rq())
+			percpu()->need_resched = true;
+		else
+			kick(rq->cpu);
 	}
 }
 
 void sched_wakeup(struct thread *t)
 {
 	irqstate_t s = arch_irq_save();
-	struct run_queue *rq = this_rq();
 
 	t->state = THREAD_RUNNABLE;
-	if (!list_linked(&t->run_node) && rq_enqueue(rq, t)) {
-		struct thread *cur = percpu()->current;
-		if ((cur->flags & THREAD_IDLE) || policy->preempts(rq, t, cur))
-			percpu()->need_resched = true;
-	}
+	if (!list_linked(&t->run_node))
+		place(t);
 	arch_irq_restore(s);
 }
 
 void sched_context_changed(struct thread *t)
 {
-	struct run_queue *rq = this_rq();
-
-	if (t == thread_current()) {
-		percpu()->need_resched = true;
+	if (sched_running(t)) {
+		if (t == thread_current())
+			percpu()->need_resched = true;
+		else
+			kick(t->cpu);
 		return;
 	}
 	if (t->state != THREAD_RUNNABLE)
 		return;
-	rq_dequeue(rq, t);
-	rq_enqueue(rq, t);
+	rq_dequeue(t);
+	place(t);
+}
+
+mt_status_t sched_set_affinity(struct thread *t, uint64_t cpus)
+{
+	uint64_t online = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
+
+	if (!(cpus & online) || (t->flags & THREAD_IDLE))
+		return MT_ERR_INVALID_ARGS;
+	t->affinity = cpus;
+	if (t->cpu < ncpus && !(cpus & (1ull << t->cpu)))
+		sched_context_changed(t);       /* requeue or move it */
+	return MT_OK;
 }
 
 void sched_boost_dying(struct thread *t)
 {
-	struct run_queue *rq = this_rq();
 	bool queued = list_linked(&t->run_node);
 
 	if (queued)
-		rq_dequeue(rq, t);
+		rq_dequeue(t);
 	sched_context_set(&t->own_sc, MT_SCHED_RT, MT_PRIORITY_MAX, 0, 0);
 	t->sc = &t->own_sc;
 	if (queued)
-		rq_enqueue(rq, t);
+		place(t);
 }
 
 /* Threads that died are freed here, by whoever runs next (a thread cannot
- * free the stack it is running on). */
+ * free the stack it is running on; with more CPUs the big kernel lock,
+ * held until the switch away from it is complete, keeps others off). */
 static void reap_zombies(void)
 {
 	struct list_node *n;
@@ -266,6 +400,24 @@ void sched_add_zombie(struct thread *t)
 	list_add_tail(&zombies, &t->zombie_node);
 }
 
+/* Nothing to run here: pull the best thread allowed here from the CPU
+ * with the most queued. */
+static struct thread *steal(struct run_queue *rq)
+{
+	struct run_queue *busiest = NULL;
+	struct thread *t;
+
+	for (unsigned c = 0; c < ncpus; c++)
+		if (c != rq->cpu && rq_of(c)->queued &&
+		    (!busiest || rq_of(c)->queued > busiest->queued))
+			busiest = rq_of(c);
+	if (!busiest || !(t = policy->steal(busiest, rq->cpu)))
+		return NULL;
+	busiest->queued--;
+	rq->steals++;
+	return t;
+}
+
 void schedule(void)
 {
 	struct percpu *cpu = percpu();
@@ -276,13 +428,20 @@ void schedule(void)
 	charge(rq, prev, now);
 	cpu->need_resched = false;
 	/* A running thread competes too: back of its level (round robin),
-	 * unless it has no context or budget left (parked). */
+	 * unless it has no context or budget left (parked), or must move. */
 	if (prev->state == THREAD_RUNNING && !(prev->flags & THREAD_IDLE)) {
 		prev->state = THREAD_RUNNABLE;
-		rq_enqueue(rq, prev);
+		if (prev->affinity & (1ull << rq->cpu))
+			rq_enqueue(rq, prev);
+		else
+			place(prev);
 	}
 	next = policy->pick_next(rq);
-	if (!next)
+	if (next)
+		rq->queued--;
+	else if (ncpus > 1 && !(next = steal(rq)))
+		next = cpu->idle;
+	else if (!next)
 		next = cpu->idle;
 	assert(next->sc);               /* ipc_fast.S donates it as it is */
 	next->state = THREAD_RUNNING;
@@ -322,7 +481,7 @@ void timer_arm(struct thread *t, mt_time_t deadline)
 	struct list_node *n;
 
 	t->deadline = deadline;
-	for (n = timers.next; n != &timers; n = n->next)
+	for (n = rq->timers.next; n != &rq->timers; n = n->next)
 		if (container_of(n, struct thread, timer_node)->deadline > deadline)
 			break;
 	list_insert_before(n, &t->timer_node);
@@ -345,12 +504,13 @@ static void sched_timer_irq(void)
 						run_node);
 		if (throttle_end(t) > now)
 			break;
-		rq_dequeue(rq, t);
+		rq_dequeue(t);
 		sc_roll(sched_context_of(t), now);
 		sched_wakeup(t);
 	}
-	while (!list_empty(&timers)) {
-		struct thread *t = container_of(timers.next, struct thread, timer_node);
+	while (!list_empty(&rq->timers)) {
+		struct thread *t = container_of(rq->timers.next, struct thread,
+						timer_node);
 		if (t->deadline > now)
 			break;
 		wait_unblock(t, WAKE_TIMEOUT);
@@ -369,15 +529,15 @@ static void sched_timer_irq(void)
  * than a tick, since a long stretch with interrupts off delays ticks. */
 #define TIMER_LOST_NS 1000000000LL
 
-void sched_check(struct sched_census *out)
+static void rq_check(struct run_queue *rq, size_t max, mt_time_t now,
+		     struct sched_census *out)
 {
-	struct run_queue *rq = this_rq();
-	size_t max = thread_live_count() + 1;
-	mt_time_t now = time_now(), prev = INT64_MIN;
+	mt_time_t prev = INT64_MIN;
 	struct list_node *n;
+	size_t queued;
 
-	out->timed = invariant_list(&timers, max, "timer list");
-	for (n = timers.next; n != &timers; n = n->next) {
+	out->timed += invariant_list(&rq->timers, max, "timer list");
+	for (n = rq->timers.next; n != &rq->timers; n = n->next) {
 		struct thread *t = container_of(n, struct thread, timer_node);
 		INVARIANT(t->state == THREAD_BLOCKED, "thread %s on the timer list "
 			  "is not blocked (state %u)", t->name, t->state);
@@ -388,13 +548,14 @@ void sched_check(struct sched_census *out)
 			  (long)((now - t->deadline) / 1000000));
 		prev = t->deadline;
 	}
-	out->throttled = invariant_list(&rq->throttled, max, "throttled list");
+	out->throttled += invariant_list(&rq->throttled, max, "throttled list");
 	prev = INT64_MIN;
 	for (n = rq->throttled.next; n != &rq->throttled; n = n->next) {
 		struct thread *t = container_of(n, struct thread, run_node);
 		INVARIANT(t->throttled && t->state == THREAD_RUNNABLE &&
-			  sched_context_of(t)->budget, "thread %s on the throttled "
-			  "list is not a runnable thread with a budget", t->name);
+			  sched_context_of(t)->budget && t->cpu == rq->cpu,
+			  "thread %s on CPU %u's throttled list is not a runnable "
+			  "thread of it with a budget", t->name, rq->cpu);
 		INVARIANT(throttle_end(t) >= prev, "throttled list out of order at %s",
 			  t->name);
 		INVARIANT(throttle_end(t) > now - TIMER_LOST_NS, "thread %s stays "
@@ -402,13 +563,27 @@ void sched_check(struct sched_census *out)
 			  (long)((now - throttle_end(t)) / 1000000));
 		prev = throttle_end(t);
 	}
+	queued = policy->check(rq, max);
+	INVARIANT(queued == rq->queued, "CPU %u's run queue holds %zu threads, "
+		  "counted %u", rq->cpu, queued, rq->queued);
+	out->queued += queued;
+}
+
+void sched_check(struct sched_census *out)
+{
+	size_t max = thread_live_count() + ncpus;
+	mt_time_t now = time_now();
+	struct list_node *n;
+
+	*out = (struct sched_census){ 0 };
+	for (unsigned c = 0; c < ncpus; c++)
+		rq_check(rq_of(c), max, now, out);
 	out->zombies = invariant_list(&zombies, max, "zombie list");
 	for (n = zombies.next; n != &zombies; n = n->next) {
 		struct thread *t = container_of(n, struct thread, zombie_node);
 		INVARIANT(t->state == THREAD_DEAD, "zombie thread %s is not dead",
 			  t->name);
 	}
-	out->queued = policy->check(rq, max);
 }
 
 void sched_idle_loop(void)
@@ -417,7 +592,9 @@ void sched_idle_loop(void)
 		arch_irq_disable();
 		if (percpu()->need_resched)
 			schedule();
+		bkl_release();
 		arch_wait_for_interrupt();
+		bkl_acquire();
 	}
 }
 

@@ -76,6 +76,18 @@ static bool edf_preempts(struct run_queue *rq, struct thread *t, struct thread *
 	       sched_context_of(t)->level > sched_context_of(cur)->level;
 }
 
+static struct thread *edf_steal(struct run_queue *rq, uint32_t cpu)
+{
+	for (struct list_node *n = rq->deadlines.next; n != &rq->deadlines; n = n->next) {
+		struct thread *t = container_of(n, struct thread, run_node);
+		if (t->affinity & (1ull << cpu)) {
+			list_remove(&t->run_node);
+			return t;
+		}
+	}
+	return pq_steal(&rq->pq, cpu);
+}
+
 static bool edf_tick(struct run_queue *rq, struct thread *cur)
 {
 	if (!list_empty(&rq->deadlines)) {
@@ -120,6 +132,7 @@ const struct sched_policy sched_edf = {
 	.pick_next = edf_pick_next,
 	.preempts = edf_preempts,
 	.tick = edf_tick,
+	.steal = edf_steal,
 	.yield = edf_yield,
 	.check = edf_check,
 };

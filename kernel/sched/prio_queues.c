@@ -54,3 +54,19 @@ bool pq_tick(const struct prio_queues *pq, struct sched_context *sc, uint32_t sl
 	sc->timeslice = slice;
 	return top >= (int)sc->level;
 }
+
+struct thread *pq_steal(struct prio_queues *pq, uint32_t cpu)
+{
+	for (int l = SCHED_LEVELS - 1; l >= 0; l--) {
+		struct list_node *n;
+
+		for (n = pq->level[l].next; n != &pq->level[l]; n = n->next) {
+			struct thread *t = container_of(n, struct thread, run_node);
+			if (t->affinity & (1ull << cpu)) {
+				pq_remove(pq, t);
+				return t;
+			}
+		}
+	}
+	return NULL;
+}

@@ -42,6 +42,11 @@ static bool rr_preempts(struct run_queue *rq, struct thread *t, struct thread *c
 	return sched_context_of(t)->level > sched_context_of(cur)->level;
 }
 
+static struct thread *rr_steal(struct run_queue *rq, uint32_t cpu)
+{
+	return pq_steal(&rq->pq, cpu);
+}
+
 static bool rr_tick(struct run_queue *rq, struct thread *cur)
 {
 	return pq_tick(&rq->pq, sched_context_of(cur), RR_SLICE_TICKS);
@@ -67,6 +72,7 @@ const struct sched_policy sched_rr = {
 	.pick_next = rr_pick_next,
 	.preempts = rr_preempts,
 	.tick = rr_tick,
+	.steal = rr_steal,
 	.yield = rr_yield,
 	.check = rr_check,
 };

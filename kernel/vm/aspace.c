@@ -10,6 +10,7 @@
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 #include <kernel/slab.h>
+#include <kernel/sched.h>
 #include <kernel/vm.h>
 #include <string/string.h>
 
@@ -193,11 +194,27 @@ mt_status_t aspace_map(struct aspace *as, vaddr_t addr, struct memobj *mo,
 	return MT_OK;
 }
 
+/* Remove the page-table entries of [va, va + len) and make every other
+ * CPU running a thread of this address space drop its TLB entries for
+ * them (an idle CPU has the kernel's tables loaded: sched.c), before the
+ * frames can be reused. */
+static void unmap_range(struct aspace *as, vaddr_t va, uint64_t len)
+{
+	unsigned me = arch_cpu_id();
+
+	arch_user_unmap_range(&as->arch, va, len);
+	for (unsigned c = 0; c < arch_cpu_count(); c++) {
+		struct thread *t = c == me ? NULL : sched_current_of(c);
+		if (t && t->proc && t->proc->aspace == as)
+			arch_tlb_flush_cpu(c, va, len);
+	}
+}
+
 static void remove_mapping(struct aspace *as, uint32_t i)
 {
 	struct mapping m = as->maps[i];
 
-	arch_user_unmap_range(&as->arch, m.base, m.size);
+	unmap_range(as, m.base, m.size);
 	memmove(&as->maps[i], &as->maps[i + 1], (as->count - i - 1) * sizeof(struct mapping));
 	as->count--;
 	object_unref(&m.mo->obj);
@@ -242,7 +259,7 @@ mt_status_t aspace_protect(struct aspace *as, vaddr_t addr, uint64_t len,
 	m->prot = prot;
 	/* Drop the page-table entries; the next touch maps with the new
 	 * protection. */
-	arch_user_unmap_range(&as->arch, m->base, m->size);
+	unmap_range(as, m->base, m->size);
 	return MT_OK;
 }
 
@@ -268,7 +285,7 @@ bool aspace_fault(struct aspace *as, vaddr_t va, uint32_t access)
 	if (as->arch.tables > as->tables_charged) {
 		uint64_t n = as->arch.tables - as->tables_charged;
 		if (quota_charge(as->obj.quota, n * PAGE_SIZE) != MT_OK) {
-			arch_user_unmap_range(&as->arch, va, PAGE_SIZE);
+			unmap_range(as, va, PAGE_SIZE);
 			return false;
 		}
 		as->tables_charged += n;

@@ -440,7 +440,8 @@ GT_TEST_FAULT(vm, stack_overflow_hits_guard, MT_FAULT_PAGE)
  * 512 MiB) through mt_memory_write ends in MT_ERR_NO_MEMORY, not a crash;
  * closing the object gives every frame back (the runner's leak check) and
  * the kernel goes on serving calls. */
-GT_TEST(vm, memory_exhaustion_returns_error)
+/* Writes every frame: slow under emulation with more CPUs on a busy host. */
+GT_TEST_FULL(vm, memory_exhaustion_returns_error, MT_FAULT_NONE, 30000)
 {
 	static const char page[MT_PAGE_SIZE];
 	mt_handle_t h, again;

@@ -1168,14 +1168,18 @@ static uint64_t ipc_prio_run(uint32_t client_prio)
 	uint64_t entry, sp;
 
 	GT_OK(mt_endpoint_create(&ipc_prio_ep));
+	/* All three on CPU 0: priorities order threads of one CPU. */
 	srv = gt_thread_spawn(ipc_busy_server, NULL, 0);
+	GT_OK(mt_thread_set_affinity(srv, 1));
 	ipc_settle();
 	GT_OK(mt_thread_set_priority(srv, MT_PRIORITY_PASSIVE));
 	ipc_spin_count = 0;
 	ipc_spin_thread = gt_thread_prepare(ipc_spinner, NULL, &ipc_spin_entry,
 					    &ipc_spin_sp);
+	GT_OK(mt_thread_set_affinity(ipc_spin_thread, 1));
 	GT_OK(mt_thread_set_priority(ipc_spin_thread, 18));
 	cli = gt_thread_prepare(ipc_prio_client, (void *)&result, &entry, &sp);
+	GT_OK(mt_thread_set_affinity(cli, 1));
 	GT_OK(mt_thread_set_priority(cli, client_prio));
 	GT_OK(mt_thread_start(cli, entry, sp, sp + 8, 0));
 	gt_wait(cli, MT_SIGNAL_TERMINATED, 3000);

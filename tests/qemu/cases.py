@@ -150,6 +150,16 @@ CASES = [
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
     # The scheduling tests again under the second policy (`sched=edf`);
     # not counted again, the case passes when every one did.
+    # The whole in-guest suite again on 2 and 4 CPUs (docs/smp.md): its
+    # results are counted again, prefixed smp2. and smp4.
+    dict(name="guest_suite_smp2", smp=2, prefix="smp2.",
+         config="loglevel=info init=bin/testinit debug=slab",
+         expect=[r"sched: policy rr, 2 CPUs", r"guest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=300),
+    dict(name="guest_suite_smp4", smp=4, prefix="smp4.",
+         config="loglevel=info init=bin/testinit debug=slab",
+         expect=[r"sched: policy rr, 4 CPUs", r"guest: \d+ passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=400),
     dict(name="guest_sched_edf",
          config="loglevel=info init=bin/testinit sched=edf init.groups=sched",
          expect=[r"sched: policy edf", r"guest: \d+ passed, 0 failed"],

@@ -47,7 +47,6 @@ static void (*ticks_hook)(void);     /* the scheduler's, once it runs */
 static uint64_t apic_timer_hz;       /* APIC timer input clock / 16 */
 static uint64_t tsc_freq;
 static uint64_t ns_per_tsc_32;       /* ns per TSC tick, fixed point 32.32 */
-static bool oneshot;                 /* the LVT is in one-shot mode */
 
 static inline uint32_t apic_read(uint32_t reg)
 {
@@ -150,7 +149,8 @@ void apic_init_ap(void)
 {
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
-	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);  /* until the scheduler runs */
+	apic_write(APIC_TIMER_DIV, DIV_BY_16);  /* as calibrated on the boot CPU */
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_ESR, 0);        /* back-to-back writes clear it (11.5.3) */
 	apic_write(APIC_ESR, 0);
@@ -234,10 +234,7 @@ void arch_timer_oneshot(int64_t ns)
 
 	ns = ns < 0 ? 0 : ns > 1000000000LL ? 1000000000LL : ns;
 	count = (uint64_t)ns * apic_timer_hz / 1000000000ULL;
-	if (!oneshot) {
-		apic_write(APIC_LVT_TIMER, VEC_TIMER);      /* one-shot */
-		oneshot = true;
-	}
+	apic_write(APIC_LVT_TIMER, VEC_TIMER);      /* one-shot (each CPU's) */
 	apic_write(APIC_TIMER_INIT, (uint32_t)(count ? count : 1));
 }
 

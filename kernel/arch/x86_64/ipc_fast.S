@@ -25,6 +25,19 @@
  */
 #include <arch/asm_frame.h>
 #include <arch/percpu.h>
+
+/* Assembled twice: as is for one CPU, and from ipc_fast_smp.S with
+ * IPC_SMP 1, where the names get a _smp suffix, the other thread must
+ * last have run on this CPU (a thread on another CPU is woken there, by
+ * the C path, with an IPI), and the exit releases the big kernel lock. */
+#ifndef IPC_SMP
+#define IPC_SMP 0
+#endif
+#if IPC_SMP
+#define SFX(name) name##_smp
+#else
+#define SFX(name) name
+#endif
 #include <arch/segments.h>
 #include <generated/asm_offsets.h>
 
@@ -97,9 +110,9 @@
 	.text
 
 /* mt_status_t sys_ipc_call(handle, info, w0, w1, w2, w3) */
-	.globl sys_ipc_call
-	.type sys_ipc_call, @function
-sys_ipc_call:
+	.globl SFX(sys_ipc_call)
+	.type SFX(sys_ipc_call), @function
+SFX(sys_ipc_call):
 	SAVE_CALLEE_SAVED FRAME                 /* for a handoff back to us */
 	cmpq	ipc_fast_info_limit(%rip), %rsi
 	jae	ipc_call_c
@@ -113,7 +126,14 @@ sys_ipc_call:
 	jnz	.Lcall_fallback
 	cmpb	$0, %gs:PCPU_NEED_RESCHED
 	jne	.Lcall_fallback
-	SAVE_FOR_SCHEDULER ipc_call_resume
+#if IPC_SMP
+	pushq	%rdx                            /* every caller-saved */
+	movl	(T_CPU - T_WAIT)(%rdi), %edx    /* register is in use */
+	cmpl	%gs:PCPU_CPU, %edx
+	popq	%rdx
+	jne	.Lcall_fallback                 /* it runs on another CPU */
+#endif
+	SAVE_FOR_SCHEDULER SFX(ipc_call_resume)
 	movq	%r10, %rbp                      /* rbp = us */
 	leaq	-T_WAIT(%rdi), %rbx             /* rbx = the receiver */
 	movq	(%rdi), %r14                    /* unlink: it is the first */
@@ -134,20 +154,20 @@ sys_ipc_call:
 	movl	$THREAD_BLOCKED_V, T_STATE(%rbp)
 	movq	%r11, %rdi                      /* the message: the badge, */
 	movq	%rcx, %r10                      /* w1 where user mode has it */
-	jmp	ipc_handoff
+	jmp	SFX(ipc_handoff)
 .Lcall_fallback:
 	movq	FRAME + TF_RDI(%rsp), %rdi
 	jmp	ipc_call_c
-	.size sys_ipc_call, . - sys_ipc_call
+	.size SFX(sys_ipc_call), . - SFX(sys_ipc_call)
 
 /* Resumed by the scheduler instead of a fast reply. */
-ipc_call_resume:
+SFX(ipc_call_resume):
 	RESUMED ipc_call_resumed
 
 /* mt_status_t sys_ipc_reply_wait(handle, info, w0, w1, w2, w3) */
-	.globl sys_ipc_reply_wait
-	.type sys_ipc_reply_wait, @function
-sys_ipc_reply_wait:
+	.globl SFX(sys_ipc_reply_wait)
+	.type SFX(sys_ipc_reply_wait), @function
+SFX(sys_ipc_reply_wait):
 	SAVE_CALLEE_SAVED FRAME
 	cmpq	ipc_fast_info_limit(%rip), %rsi
 	jae	ipc_reply_wait_c
@@ -163,10 +183,15 @@ sys_ipc_reply_wait:
 	jnz	ipc_reply_wait_c
 	cmpb	$0, %gs:PCPU_NEED_RESCHED
 	jne	ipc_reply_wait_c
+#if IPC_SMP
+	movl	T_CPU(%r11), %edi
+	cmpl	%gs:PCPU_CPU, %edi
+	jne	.Lreply_fallback                /* it runs on another CPU */
+#endif
 	leaq	EP_SENDERS(%rax), %rdi
 	cmpq	%rdi, (%rdi)
 	jne	.Lreply_fallback                /* a call is queued */
-	SAVE_FOR_SCHEDULER ipc_reply_wait_resume
+	SAVE_FOR_SCHEDULER SFX(ipc_reply_wait_resume)
 	movq	%r10, %rbp                      /* rbp = us */
 	movq	%r11, %rbx                      /* rbx = the caller */
 	movl	$IPC_IDLE_V, T_IPC_STATE(%rbx)
@@ -191,23 +216,23 @@ sys_ipc_reply_wait:
 	movq	%r13, 8(%r12)
 	xorl	%edi, %edi                      /* the reply: no badge, */
 	movq	%rcx, %r10                      /* w1 where user mode has it */
-	jmp	ipc_handoff
+	jmp	SFX(ipc_handoff)
 .Lreply_fallback:
 	movq	FRAME + TF_RDI(%rsp), %rdi
 	jmp	ipc_reply_wait_c
-	.size sys_ipc_reply_wait, . - sys_ipc_reply_wait
+	.size SFX(sys_ipc_reply_wait), . - SFX(sys_ipc_reply_wait)
 
 /* mt_status_t sys_ipc_recv(handle, flags): a thread waiting in receive
  * can be handed a call by sys_ipc_call, which resumes it from its frame:
  * complete the frame, then the C version. */
-	.globl sys_ipc_recv
-	.type sys_ipc_recv, @function
-sys_ipc_recv:
+	.globl SFX(sys_ipc_recv)
+	.type SFX(sys_ipc_recv), @function
+SFX(sys_ipc_recv):
 	SAVE_CALLEE_SAVED FRAME
 	jmp	ipc_recv_c
-	.size sys_ipc_recv, . - sys_ipc_recv
+	.size SFX(sys_ipc_recv), . - SFX(sys_ipc_recv)
 
-ipc_reply_wait_resume:
+SFX(ipc_reply_wait_resume):
 	RESUMED ipc_receive_resumed
 
 /*
@@ -217,7 +242,7 @@ ipc_reply_wait_resume:
  * with MT_OK and the message in rdi, rsi, rdx, r10, r8 and r9, which this
  * keeps (its frame's copies are stale, and unused: it leaves by SYSRET).
  */
-ipc_handoff:
+SFX(ipc_handoff):
 	movq	T_KSTACK(%rbx), %r12
 	movq	%r12, %gs:PCPU_TSS_RSP0
 	movq	%r12, %gs:PCPU_KERNEL_RSP
@@ -243,6 +268,6 @@ ipc_handoff:
 	movq	T_UFRAME(%rbx), %rsp
 	LOAD_CALLEE_SAVED 0
 	xorl	%eax, %eax
-	jmp	syscall_return_regs
+	jmp	SFX(syscall_return_regs)
 
 	.section .note.GNU-stack, "", @progbits

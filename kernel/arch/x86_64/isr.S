@@ -96,9 +96,34 @@ trap_common:
  * like any trap.  rip can never be non-canonical here: nothing is mapped at
  * or above MT_USER_TOP, so SYSRET's #GP-in-kernel hazard cannot arise.
  */
-	.globl syscall_entry
-	.type syscall_entry, @function
-syscall_entry:
+/* Release the big kernel lock on the way out to user mode (kernel/bkl.h):
+ * memory operands only, for it runs with the user's registers loaded.
+ * Context switches happen at depth 1, so an exit drops the only hold. */
+	.macro BKL_EXIT
+	movl	$0, %gs:PCPU_BKL_DEPTH
+	movl	$-1, bkl_owner(%rip)
+	.endm
+
+/* The six argument registers from the frame. */
+	.macro LOAD_SYSCALL_ARGS
+	movq	TF_RDI(%rsp), %rdi
+	movq	TF_RSI(%rsp), %rsi
+	movq	TF_RDX(%rsp), %rdx
+	movq	TF_R10(%rsp), %r10
+	movq	TF_R8(%rsp), %r8
+	movq	TF_R9(%rsp), %r9
+	.endm
+
+/* The entry and return, twice: `syscall_entry` for one CPU (no lock, no
+ * cost) and `syscall_entry_smp`, which takes the big kernel lock once the
+ * frame is built (interrupts on: a CPU waiting for it can still take
+ * interrupts) and releases it just before SYSRET.  A thread always leaves
+ * through the variant it came in by: the mode is chosen once, before the
+ * first user thread runs (arch_smp_activate). */
+	.macro SYSCALL_PATH sfx, smp
+	.globl syscall_entry\sfx
+	.type syscall_entry\sfx, @function
+syscall_entry\sfx:
 	swapgs
 	movq	%rsp, %gs:PCPU_USER_RSP
 	movq	%gs:PCPU_KERNEL_RSP, %rsp
@@ -117,49 +142,59 @@ syscall_entry:
 	movq	%r8, TF_R8(%rsp)
 	movq	%r9, TF_R9(%rsp)
 	sti
+	.if \smp
+	call	bkl_acquire
+	movq	TF_ERROR(%rsp), %rax
+	LOAD_SYSCALL_ARGS
+	.endif
 	cmpq	$MT_SYS_COUNT, %rax
 	jae	1f
 	movq	%r10, %rcx
+	.if \smp
+	call	*syscall_entry_table_smp(, %rax, 8)
+	.else
 	call	*syscall_entry_table(, %rax, 8)
-	.globl syscall_return
-syscall_return:				/* rax = result, rsp = frame */
+	.endif
+	.globl syscall_return\sfx
+syscall_return\sfx:			/* rax = result, rsp = frame */
 	cli
 	movq	%gs:PCPU_CURRENT, %rcx
 	testl	$THREAD_STOP_FLAGS, T_FLAGS(%rcx)
-	jnz	syscall_slow
+	jnz	2f
 	cmpb	$0, %gs:PCPU_NEED_RESCHED
-	jne	syscall_slow
+	jne	2f
 	cmpq	$SYSCALL_RESTART, %rax
-	je	syscall_slow
-	.globl syscall_return_now
-syscall_return_now:			/* nothing pending: checked */
-	movq	TF_RDI(%rsp), %rdi
-	movq	TF_RSI(%rsp), %rsi
-	movq	TF_RDX(%rsp), %rdx
-	movq	TF_R10(%rsp), %r10
-	movq	TF_R8(%rsp), %r8
-	movq	TF_R9(%rsp), %r9
-	.globl syscall_return_regs
-syscall_return_regs:			/* the same, argument registers set */
+	je	2f
+	.globl syscall_return_now\sfx
+syscall_return_now\sfx:			/* nothing pending: checked */
+	LOAD_SYSCALL_ARGS
+	.globl syscall_return_regs\sfx
+syscall_return_regs\sfx:		/* the same, argument registers set */
+	.if \smp
+	BKL_EXIT
+	.endif
 	movq	TF_RIP(%rsp), %rcx
 	movq	TF_RFLAGS(%rsp), %r11
 	movq	TF_RSP(%rsp), %rsp
 	swapgs
 	sysretq
 1:	movq	$MT_ERR_NOT_SUPPORTED, %rax
-	jmp	syscall_return
+	jmp	syscall_return\sfx
 
-syscall_slow:
-	movq	%rax, TF_RAX(%rsp)
-	SAVE_CALLEE_SAVED 0		/* still the user's: C preserved them */
-	movq	TF_RIP(%rsp), %rcx	/* what SYSRET would have left in them */
-	movq	%rcx, TF_RCX(%rsp)
+2:	movq	%rax, TF_RAX(%rsp)	/* slow: a kill, suspension, reschedule */
+	SAVE_CALLEE_SAVED 0		/* or restart; the registers are still */
+	movq	TF_RIP(%rsp), %rcx	/* the user's (C preserved them): what */
+	movq	%rcx, TF_RCX(%rsp)	/* SYSRET would have left in them */
 	movq	TF_RFLAGS(%rsp), %r11
 	movq	%r11, TF_R11(%rsp)
 	movq	%rsp, %rdi
 	call	syscall_finish_slow
 	jmp	user_return
-	.size syscall_entry, . - syscall_entry
+	.size syscall_entry\sfx, . - syscall_entry\sfx
+	.endm
+
+	SYSCALL_PATH , 0
+	SYSCALL_PATH _smp, 1
 
 /* Leave for user mode with the frame at rsp. */
 	.globl user_return
@@ -169,7 +204,10 @@ user_return:
 	call	thread_user_return
 	POP_GPRS
 	add	$16, %rsp
-	swapgs
+	cmpb	$0, bkl_on(%rip)	/* memory operands only: the user's */
+	je	1f			/* registers are loaded; IRET restores */
+	BKL_EXIT			/* the flags */
+1:	swapgs
 	iretq
 	.size user_return, . - user_return
 

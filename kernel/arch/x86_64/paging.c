@@ -207,6 +207,10 @@ void arch_kstack_free(vaddr_t top, size_t size)
 		*pte_slot(base + off, PAGE_SIZE) = 0;
 		invlpg(base + off);
 	}
+	/* Other CPUs may hold the stack's global entries: a new stack in the
+	 * slot would otherwise reach the old frames there. */
+	if (arch_cpu_count() > 1)
+		arch_tlb_flush_others(base, size);
 	pmm_free_pages(pa, size / PAGE_SIZE);
 	kstack_used[idx / 64] &= ~(1ULL << (idx % 64));
 }
@@ -396,3 +400,10 @@ void arch_user_unmap_range(struct arch_aspace *a, vaddr_t va, uint64_t len)
 	}
 }
 
+/* An idle CPU loads the kernel's tables, so no address space it ran stays
+ * loaded (and cached) where no thread of it runs (thread_arch.c). */
+void arch_aspace_switch_kernel(void)
+{
+	if ((read_cr3() & PTE_ADDR) != kernel_pml4)
+		write_cr3(kernel_pml4);
+}

@@ -18,6 +18,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/log.h>
+#include <kernel/sched.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
@@ -33,6 +34,7 @@
 
 /* Interrupt command register, low half (SDM vol. 3A 11.6.1). */
 #define ICR_FIXED        0x000
+#define ICR_NMI          0x400
 #define ICR_INIT         0x500
 #define ICR_STARTUP      0x600
 #define ICR_ASSERT       (1u << 14)
@@ -105,6 +107,31 @@ void arch_send_ipi(unsigned cpu, enum arch_ipi ipi)
 	apic_send_ipi(percpu_area[cpu].apic_id, ICR_FIXED | ICR_ASSERT | ipi_vectors[ipi]);
 }
 
+/* A panic: every other CPU gets an NMI (which interrupts even a CPU
+ * spinning with interrupts off), prints its backtrace and halts
+ * (trap.c).  Waits up to a second for them. */
+static volatile uint32_t nmi_stopped;
+
+void arch_panic_stop_others(void)
+{
+	unsigned self = arch_cpu_id(), n = arch_cpu_count(), want = 0;
+
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		if (cpu == self)
+			continue;
+		apic_send_ipi(percpu_area[cpu].apic_id, ICR_NMI | ICR_ASSERT);
+		want++;
+	}
+	for (uint64_t t0 = rdtsc(); __atomic_load_n(&nmi_stopped, __ATOMIC_ACQUIRE) < want &&
+	     rdtsc() - t0 < tsc_hz(); )
+		arch_cpu_relax();
+}
+
+void arch_panic_nmi_stopped(void)
+{
+	__atomic_add_fetch(&nmi_stopped, 1, __ATOMIC_RELEASE);
+}
+
 void arch_send_ipi_others(enum arch_ipi ipi)
 {
 	unsigned self = arch_cpu_id(), n = arch_cpu_count();
@@ -127,6 +154,56 @@ static void mailbox_run(struct percpu *c)
 	m->fn(m->arg);
 	__atomic_store_n(&m->done, req, __ATOMIC_RELEASE);
 }
+
+void arch_cpu_poll_calls(void)
+{
+	irqstate_t s = arch_irq_save();
+
+	mailbox_run(percpu());
+	arch_irq_restore(s);
+}
+
+/* ---- TLB shootdown ----
+ * The page-table entries are already gone; each CPU that may cache them
+ * drops them: page by page, or everything (but global kernel entries)
+ * past TLB_FLUSH_PAGES. */
+#define TLB_FLUSH_PAGES 32
+
+struct tlb_flush {
+	vaddr_t va;
+	size_t len;
+};
+
+static void tlb_flush_here(void *arg)
+{
+	const struct tlb_flush *f = arg;
+
+	if (f->len / PAGE_SIZE > TLB_FLUSH_PAGES && f->va < MT_USER_TOP) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (vaddr_t p = f->va; p < f->va + f->len; p += PAGE_SIZE)
+		invlpg(p);
+}
+
+void arch_tlb_flush_cpu(unsigned cpu, vaddr_t va, size_t len)
+{
+	struct tlb_flush f = { va, len };
+
+	(void)arch_cpu_call(cpu, tlb_flush_here, &f);
+}
+
+void arch_tlb_flush_others(vaddr_t va, size_t len)
+{
+	unsigned me = arch_cpu_id();
+
+	for (unsigned c = 0; c < arch_cpu_count(); c++)
+		if (c != me)
+			arch_tlb_flush_cpu(c, va, len);
+}
+
+/* A CPU that does not run a cross-call for this long never will. */
+#define CALL_WATCHDOG_SECONDS 5
 
 /* Run fn(arg) on `cpu` and wait until it has returned.  On this CPU it is
  * a plain call.  Interrupts are off while waiting, and the caller serves
@@ -158,9 +235,12 @@ int arch_cpu_call(unsigned cpu, void (*fn)(void *arg), void *arg)
 	req = m->requested + 1;
 	__atomic_store_n(&m->requested, req, __ATOMIC_RELEASE);
 	arch_send_ipi(cpu, ARCH_IPI_CALL);
-	while (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) != req) {
+	for (uint64_t t0 = rdtsc(); __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) != req; ) {
 		mailbox_run(self);
 		arch_cpu_relax();
+		if (rdtsc() - t0 > CALL_WATCHDOG_SECONDS * tsc_hz())
+			panic("watchdog: CPU %u did not answer CPU %u's cross-call "
+			      "in %d s (deadlock)", cpu, self->cpu, CALL_WATCHDOG_SECONDS);
 	}
 	__atomic_store_n(&m->lock, 0, __ATOMIC_RELEASE);
 	arch_irq_restore(s);
@@ -343,6 +423,5 @@ __noreturn void arch_ap_main(struct percpu *c)
 	wrmsr(MSR_PAT, bsp_pat);
 	apic_init_ap();
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
-	for (;;)
-		arch_wait_for_interrupt();
+	sched_cpu_main(c->cpu);         /* parked until the scheduler starts */
 }

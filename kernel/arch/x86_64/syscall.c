@@ -5,11 +5,18 @@
 #include <arch/percpu.h>
 #include <arch/x86.h>
 #include <kernel/arch.h>
+#include <kernel/bkl.h>
 #include <kernel/syscall.h>
 #include <mantra/errors.h>
 #include <mantra/syscall_numbers.h>
 
-extern void syscall_entry(void);
+extern void syscall_entry(void), syscall_entry_smp(void);
+extern mt_status_t sys_ipc_call_smp(void), sys_ipc_reply_wait_smp(void),
+	sys_ipc_recv_smp(void);
+
+/* The dispatch table of syscall_entry_smp: the generated one with the
+ * IPC fast paths' SMP variants (ipc_fast_smp.S). */
+const void *syscall_entry_table_smp[MT_SYS_COUNT];
 
 struct percpu percpu_area[MAX_CPUS];
 
@@ -30,6 +37,28 @@ void percpu_init(struct percpu *c)
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, SYSCALL_FMASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/* On this CPU, enter system calls through the SMP path (with the big
+ * kernel lock). */
+void arch_cpu_smp_enter(void)
+{
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry_smp);
+}
+
+/* More than one CPU will run threads: build the SMP dispatch table, turn
+ * the big kernel lock on (this CPU holding it, as the idle loop expects)
+ * and switch this CPU's entry.  Before the first user thread runs. */
+void arch_smp_activate(void)
+{
+	for (size_t i = 0; i < MT_SYS_COUNT; i++)
+		syscall_entry_table_smp[i] = syscall_entry_table[i];
+	syscall_entry_table_smp[MT_SYS_ipc_call] = (const void *)sys_ipc_call_smp;
+	syscall_entry_table_smp[MT_SYS_ipc_reply_wait] = (const void *)sys_ipc_reply_wait_smp;
+	syscall_entry_table_smp[MT_SYS_ipc_recv] = (const void *)sys_ipc_recv_smp;
+	bkl_on = true;
+	bkl_acquire();
+	arch_cpu_smp_enter();
 }
 
 mt_status_t sys_not_supported(void)

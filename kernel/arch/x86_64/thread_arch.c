@@ -5,6 +5,7 @@
 #include <arch/percpu.h>
 #include <arch/x86.h>
 #include <kernel/arch.h>
+#include <kernel/bkl.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/vm.h>
@@ -50,6 +51,8 @@ void arch_context_switch(struct thread *prev, struct thread *next)
 	if (next->proc) {
 		wrmsr(MSR_FS_BASE, next->arch.fs_base);
 		aspace_activate(next->proc->aspace);
+	} else if (bkl_on) {
+		arch_aspace_switch_kernel();    /* see aspace.c unmap_range */
 	}
 	arch_switch_stacks(&prev->arch.kernel_rsp, next->arch.kernel_rsp);
 }

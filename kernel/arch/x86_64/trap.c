@@ -10,6 +10,7 @@
  */
 #include <arch/x86.h>
 #include <arch/extable.h>
+#include <kernel/bkl.h>
 #include <kernel/fault.h>
 #include <kernel/log.h>
 #include <kernel/panic.h>
@@ -202,7 +203,32 @@ static void user_exception(struct trap_frame *tf)
 		   tf->rip, tf->vector, tf->error_code);
 }
 
+static void trap_dispatch_locked(struct trap_frame *tf);
+
+/* Every trap but the IPIs runs under the big kernel lock (kernel/bkl.h).
+ * The IPIs must not wait for it: the holder may be waiting for their
+ * cross-call.  A trap from user mode keeps its hold for the way out
+ * (user_return releases it); one from kernel mode drops its nested hold. */
 void trap_dispatch(struct trap_frame *tf)
+{
+	bool from_user = tf->cs & 3;
+
+	if (tf->vector == 2 && panic_in_progress())
+		panic_other_cpu(arch_cpu_id(), tf->rip, tf->rbp);
+
+	if (tf->vector == VEC_IPI_CALL || tf->vector == VEC_IPI_RESCHED) {
+		handlers[tf->vector](tf);
+		if (from_user)
+			bkl_acquire();
+		return;
+	}
+	bkl_acquire();
+	trap_dispatch_locked(tf);
+	if (!from_user)
+		bkl_release();
+}
+
+static void trap_dispatch_locked(struct trap_frame *tf)
 {
 	uint64_t fixup;
 

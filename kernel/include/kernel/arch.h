@@ -71,6 +71,25 @@ bool arch_cpu_online(unsigned cpu);
 void arch_send_ipi(unsigned cpu, enum arch_ipi ipi);
 void arch_send_ipi_others(enum arch_ipi ipi);
 int arch_cpu_call(unsigned cpu, void (*fn)(void *arg), void *arg) __must_check;
+/* A panic: stop every other CPU with an NMI, each printing its backtrace
+ * (panic_other_cpu), waiting a second at most; the NMI'd CPU calls
+ * arch_panic_nmi_stopped() when it is done. */
+void arch_panic_stop_others(void);
+void arch_panic_nmi_stopped(void);
+/* Run whatever cross-call is waiting for this CPU (a CPU spinning on a
+ * lock calls it, so the holder's cross-calls are not held up). */
+void arch_cpu_poll_calls(void);
+/* More than one CPU will run threads (kernel/bkl.h): the SMP system-call
+ * path on this CPU and the big kernel lock on, held by this CPU. */
+void arch_smp_activate(void);
+/* The SMP system-call path on this CPU (an application processor). */
+void arch_cpu_smp_enter(void);
+/* Flush the TLB entries for [va, va + len) on `cpu` (another CPU, or this
+ * one), and wait until it has: a TLB shootdown after page-table entries
+ * were removed.  Kernel addresses too (global entries). */
+void arch_tlb_flush_cpu(unsigned cpu, vaddr_t va, size_t len);
+/* The same on every other online CPU (kernel mappings removed). */
+void arch_tlb_flush_others(vaddr_t va, size_t len);
 
 /* Stop this CPU for good, interrupts off. */
 __noreturn void arch_halt_forever(void);

@@ -27,4 +27,9 @@ __noreturn void panic_end(void);
 			      __FILE__, __LINE__);                          \
 	} while (0)
 
+/* With more CPUs: is a panic going on, and the NMI'd CPUs' part of it
+ * (their backtrace; never returns). */
+bool panic_in_progress(void);
+__noreturn void panic_other_cpu(unsigned cpu, uintptr_t pc, uintptr_t fp);
+
 #endif /* KERNEL_PANIC_H */

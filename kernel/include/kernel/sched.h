@@ -29,6 +29,9 @@
 #include <kernel/thread.h>
 
 #define SCHED_TICK_NS    10000000LL      /* 10 ms: time slices count these */
+#define SCHED_CPUS_MAX   16              /* = MAX_CPUS (arch) */
+#define SCHED_AFFINITY_ALL (~0ull)
+#define SCHED_CPU_NONE   0xffffffffu
 #define SCHED_LEVELS     65              /* idle, 32 normal, 32 real-time */
 #define SCHED_LEVEL_RT   33              /* the first real-time level */
 
@@ -46,6 +49,9 @@ size_t pq_check(const struct prio_queues *pq, size_t max);
  * of a higher level waits, or when its slice of `slice` ticks is used up
  * and someone of the same level waits. */
 bool pq_tick(const struct prio_queues *pq, struct sched_context *sc, uint32_t slice);
+
+/* The best thread allowed on `cpu`, highest level first, taken off. */
+struct thread *pq_steal(struct prio_queues *pq, uint32_t cpu);
 
 /* One list per level and a bitmap of the non-empty ones, so the highest
  * is one bit scan away.  Level 0 (idle) has a flag of its own: 64 bits
@@ -100,13 +106,16 @@ static inline struct thread *pq_pop(struct prio_queues *pq)
  * the mechanism owns the rest. */
 struct run_queue {
 	uint32_t cpu;
+	uint32_t queued;                /* threads the policy holds (load) */
 	struct prio_queues pq;
 	struct list_node deadlines;     /* edf: real-time threads by deadline */
 	struct list_node throttled;     /* out of budget, by end of period */
+	struct list_node timers;        /* sleepers' deadlines, earliest first */
 	mt_time_t account_from;         /* the current thread runs since */
 	mt_time_t next_tick;
 	mt_time_t timer_at;             /* the timer is programmed for */
 	uint64_t switches;
+	uint64_t steals;                /* threads pulled from other CPUs */
 };
 
 struct sched_policy {
@@ -119,6 +128,9 @@ struct sched_policy {
 	/* Should t, just woken, run before cur? */
 	bool (*preempts)(struct run_queue *rq, struct thread *t, struct thread *cur);
 	bool (*tick)(struct run_queue *rq, struct thread *cur);  /* true: preempt */
+	/* Remove and return the best queued thread allowed on `cpu` (load
+	 * balancing: an idle CPU pulls work), or NULL. */
+	struct thread *(*steal)(struct run_queue *rq, uint32_t cpu);
 	void (*yield)(struct run_queue *rq, struct thread *cur); /* gives up its slice */
 	/* The invariant checker: check the queues (invariant_failed() if
 	 * broken) and return how many threads they hold (at most max). */
@@ -127,8 +139,39 @@ struct sched_policy {
 
 extern const struct sched_policy sched_rr, sched_edf;
 
-/* Choose the policy (NULL or unknown: rr) and set up the idle thread. */
+/* Choose the policy (NULL or unknown: rr) and set up every CPU's run
+ * queue. */
 void sched_init(const char *policy);
+
+/* Let the other CPUs schedule (the big kernel lock on, their idle loops
+ * started); the boot CPU goes on to start user space. */
+void sched_start_cpus(void);
+
+/* An application processor's way into its idle loop (never returns). */
+__noreturn void sched_cpu_main(unsigned cpu);
+
+/* t runs on another CPU in user mode: make it enter the kernel soon (a
+ * kill or suspension to act on). */
+void sched_poke(struct thread *t);
+
+/* Restrict t to the CPUs in `cpus` (bit n: CPU n); moves it if it is
+ * queued or running elsewhere.  MT_ERR_INVALID_ARGS if no online CPU is
+ * in the set.  Interrupts disabled. */
+mt_status_t sched_set_affinity(struct thread *t, uint64_t cpus);
+
+/* The thread `cpu` runs (its idle thread when nothing else). */
+struct thread *sched_current_of(unsigned cpu);
+
+/* Is t the current thread of some CPU? */
+bool sched_running(const struct thread *t);
+
+/* Per-CPU figures (for tests and the checker). */
+struct sched_cpu_stats {
+	uint64_t switches;
+	uint64_t steals;
+	uint32_t queued;
+};
+void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out);
 uint32_t sched_policy_id(void);
 
 /* The level of a context: idle 0, normal 1 + priority, real-time

@@ -71,7 +71,9 @@ struct thread {
 					   the CPU's throttled list */
 	bool throttled;                 /* run_node is on the throttled list */
 	uint8_t run_level;              /* the policy's: where it is queued */
-	uint32_t cpu;                   /* the CPU it runs or last ran on */
+	uint32_t cpu;                   /* the CPU it runs, is queued on, or
+					   last ran on (SCHED_CPU_NONE: new) */
+	uint64_t affinity;              /* bit n: may run on CPU n */
 	struct list_node wait_node;     /* the wait queue it blocks on */
 	struct list_node timer_node;    /* sorted deadline list */
 	struct list_node proc_node;     /* process->threads */
@@ -130,8 +132,11 @@ void thread_user_return(void);
 /* Live threads (all processes). */
 uint64_t thread_live_count(void);
 
-/* Boot: turn the running boot context into this CPU's idle thread. */
+/* Boot: turn the running boot context into the boot CPU's idle thread
+ * (and set up the thread cache); thread_init_idle_cpu() does the first
+ * part on another CPU. */
 void thread_init_idle(void);
+void thread_init_idle_cpu(unsigned cpu);
 
 /* Free a dead thread's kernel stack and drop the scheduler's reference;
  * never on the thread itself (its stack is in use). */

@@ -100,6 +100,8 @@ void aspace_activate(struct aspace *as);
 /* Arch page tables for user address spaces (kernel/arch/<arch>/). */
 mt_status_t arch_aspace_init(struct arch_aspace *a) __must_check;
 void arch_aspace_destroy(struct arch_aspace *a);
+/* Load the kernel's own page tables (an idle CPU, with more than one). */
+void arch_aspace_switch_kernel(void);
 mt_status_t arch_user_map_page(struct arch_aspace *a, vaddr_t va, paddr_t pa,
 			       unsigned prot) __must_check;
 void arch_user_unmap_range(struct arch_aspace *a, vaddr_t va, uint64_t len);

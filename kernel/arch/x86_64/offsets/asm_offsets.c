@@ -22,6 +22,7 @@ void asm_offsets(void)
 	MEMBER(T_UFRAME, struct thread, arch.user_frame);
 	MEMBER(T_STATE, struct thread, state);
 	MEMBER(T_FLAGS, struct thread, flags);
+	MEMBER(T_CPU, struct thread, cpu);
 	MEMBER(T_PROC, struct thread, proc);
 	MEMBER(T_KSTACK, struct thread, kstack_top);
 	MEMBER(T_WAIT, struct thread, wait_node);

@@ -14,6 +14,7 @@
 #define PCPU_CURRENT      24
 #define PCPU_NEED_RESCHED 32
 #define PCPU_CPU          48
+#define PCPU_BKL_DEPTH    56    /* kernel/bkl.h: the exit stubs clear it */
 #define PCPU_TSS          60    /* offsetof(struct percpu, tss) */
 #define TSS_RSP0          4     /* offsetof(struct tss, rsp[0]) */
 #define PCPU_TSS_RSP0     (PCPU_TSS + TSS_RSP0)     /* 8-byte aligned */
@@ -64,13 +65,16 @@ struct percpu {
 	struct thread *idle;
 	uint32_t cpu;                   /* PCPU_CPU: index in percpu_area */
 	uint32_t apic_id;               /* local APIC ID (MADT, CPUID.01H:EBX) */
-	uint32_t reserved;              /* puts tss.rsp[0] on 8 bytes */
+	uint32_t bkl_depth;             /* PCPU_BKL_DEPTH: big kernel lock
+					   holds (kernel/bkl.h); also puts
+					   tss.rsp[0] on 8 bytes */
 	struct tss tss;                 /* PCPU_TSS */
 	uint64_t gdt[7];
 	volatile uint32_t online;       /* set by the CPU itself, then never cleared */
 	vaddr_t boot_stack;             /* top of its boot and idle stack */
 	uint64_t ipis[2];               /* IPIs taken, by enum arch_ipi */
 	struct cpu_mailbox mailbox;
+	uint64_t cr3;                   /* the page tables loaded (TLB shootdown) */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PCPU_KERNEL_RSP, "entry.S");
@@ -80,6 +84,7 @@ _Static_assert(__builtin_offsetof(struct percpu, current) == PCPU_CURRENT,
 _Static_assert(__builtin_offsetof(struct percpu, need_resched) == PCPU_NEED_RESCHED,
 	       "entry.S, arch/inline.h");
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PCPU_CPU, "arch/inline.h");
+_Static_assert(__builtin_offsetof(struct percpu, bkl_depth) == PCPU_BKL_DEPTH, "isr.S");
 _Static_assert(__builtin_offsetof(struct percpu, tss) == PCPU_TSS, "ipc_fast.S");
 _Static_assert(PCPU_TSS_RSP0 % 8 == 0, "TSS.rsp0 aligned");
 
