@@ -1,7 +1,7 @@
 # The boot archive, the boot configuration and the disk image.
 #
 # The archive holds the files under boot/bootfs/ by their path there
-# (etc/services.manifest: MantraInit's manifest), the in-guest tests'
+# (`manifest`: MantraInit's service manifest), the in-guest tests'
 # manifests as test/<name>, and the user programs of mk/user.mk as
 # bin/<name>.
 

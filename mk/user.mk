@@ -42,7 +42,8 @@ USER_PROGS += testsvc
 testsvc_SRCS := $(sort $(wildcard tests/guest/svc/*.c))
 USER_PROGS += testinit
 testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S)) \
-	$(IDL_GEN)/echo_server.c
+	$(IDL_GEN)/echo_server.c $(IDL_GEN)/namespace_server.c \
+	$(IDL_GEN)/console_server.c user/init/manifest.c
 USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
 USER_PROGS += sysfuzz

@@ -93,7 +93,7 @@ CASES = [
          expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ",
                  r"boot: stack protector on, canary from the CPU's RNG", r"memory: \d+ MiB usable",
                  r"bootfs: \d+ files", SMP_ONLINE, BOOTED,
-                 r"MantraInit: started, \d+ services in etc/services.manifest",
+                 r"MantraInit: started, \d+ services in manifest",
                  r"init: logd: published 'log'", r"info  logd: started",
                  r"MantraInit: \d+ services running"],
          forbid=[NO_PANIC, r" W ", r" E ", r"init: .*(skipped|failed|cannot|faulted)",

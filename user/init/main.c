@@ -5,7 +5,7 @@
  * (namespace.idl) and its own watcher's reports (initev.idl) on one
  * endpoint, told apart by badge.  docs/init.md.
  *
- * Arguments: manifest=PATH (default etc/services.manifest).  Started with
+ * Arguments: manifest=PATH (default: the archive's `manifest`).  Started with
  * a namespace of its own (a parent that nests it, like the tests), it
  * publishes its control endpoint there as "init".
  */
@@ -21,7 +21,7 @@
 
 #include "init.h"
 
-#define INIT_MANIFEST_DEFAULT "etc/services.manifest"
+#define INIT_MANIFEST_DEFAULT "manifest"
 
 static void init_report(void *ctx, const char *file, uint32_t line,
 			const char *msg)

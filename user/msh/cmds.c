@@ -60,7 +60,7 @@ static int cmd_status(struct msh *sh, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	fprintf(sh->term.out, "%d\n", sh->status);
-	return sh->status;
+	return 0;
 }
 
 static int cmd_exit(struct msh *sh, int argc, char **argv)
@@ -183,8 +183,12 @@ static int cmd_log(struct msh *sh, int argc, char **argv)
 	uint64_t end = 0;
 	mt_handle_t log;
 
-	if (want == 0 || !msh_service(sh, "log", &log))
-		return want == 0 ? 2 : 1;
+	if (want == 0) {
+		fprintf(sh->term.out, "usage: log [N]\n");
+		return 2;
+	}
+	if (!msh_service(sh, "log", &log))
+		return 1;
 	while (log_read(log, sh->term.buf, end, &r) >= 0)
 		end = r.next;
 	for (uint64_t at = end > want ? end - want : 0;
