@@ -32,10 +32,18 @@ ULIB_OBJS  := $(patsubst %,$(UBUILD)/%.o,$(ULIB_SRCS))
 
 USER_PROGS :=
 USER_PROGS += init
-init_SRCS  := $(sort $(wildcard user/init/*.c))
+init_SRCS  := $(sort $(wildcard user/init/*.c)) \
+	$(IDL_GEN)/init_server.c $(IDL_GEN)/initev_server.c $(IDL_GEN)/namespace_server.c
+USER_PROGS += logd
+logd_SRCS  := $(sort $(wildcard servers/logd/*.c)) $(IDL_GEN)/log_server.c
+USER_PROGS += msh
+msh_SRCS   := $(sort $(wildcard user/msh/*.c))
+USER_PROGS += testsvc
+testsvc_SRCS := $(sort $(wildcard tests/guest/svc/*.c))
 USER_PROGS += testinit
 testinit_SRCS := $(sort $(wildcard tests/guest/*.c tests/guest/*.S)) \
-	$(IDL_GEN)/echo_server.c
+	$(IDL_GEN)/echo_server.c $(IDL_GEN)/namespace_server.c \
+	$(IDL_GEN)/console_server.c user/init/manifest.c
 USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
 USER_PROGS += sysfuzz

@@ -109,6 +109,14 @@ static inline uint64_t mt_page_round_down(uint64_t x)
 mt_status_t mt_map_anon(uint64_t size, uint32_t prot, uint64_t *addr,
 			mt_handle_t *mem) MT_WARN_UNUSED;
 
+/* ---- threads ----------------------------------------------------------- */
+
+/* Start a thread of our own process running fn(arg) on a fresh 64 KiB
+ * stack (kept mapped after it ends); the thread exits when fn returns.
+ * *out gets its handle. */
+mt_status_t mt_thread_run(const char *name, void (*fn)(void *), void *arg,
+			  mt_handle_t *out) MT_WARN_UNUSED;
+
 /* ---- boot archive ------------------------------------------------------ */
 
 /* Map the boot archive (startup->bootfs) read-only, once, and open it. */
@@ -139,6 +147,8 @@ struct mt_spawn_args {
 	bool suspended;            /* create the thread but do not start it */
 	const char *args;          /* startup.args: "key=value ..." (shorter
 				      than MT_SPAWN_ARGS_MAX), or NULL */
+	mt_handle_t ns;            /* caller's handle to pass on as
+				      startup.ns, or 0 */
 };
 
 /* Handles the caller holds afterwards (all with full rights). */

@@ -114,6 +114,8 @@ static mt_status_t spawn_startup(const struct mt_spawn_args *args,
 		st = spawn_give(res->process, args->bootfs, &su->bootfs);
 	if (st >= 0)
 		st = spawn_give(res->process, args->debuglog, &su->debuglog);
+	if (st >= 0)
+		st = spawn_give(res->process, args->ns, &su->ns);
 	return st;
 }
 

@@ -177,6 +177,9 @@ enum gt_helper {
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out);
 
+/* Kill `process` too if the test fails (a duplicate handle is kept). */
+void gt_helper_track(mt_handle_t process);
+
 /* mt_spawn_release for a helper that has ended, also dropping the handle
  * to it kept for clean-up, so that it can go before the test ends. */
 void gt_helper_release(struct mt_spawn_result *res);

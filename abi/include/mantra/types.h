@@ -155,8 +155,13 @@ struct mt_startup {
 	 * the block, or 0.  init gets the kernel command line's init.* words
 	 * ("init.seed=7" -> "seed=7"); mt_spawn passes mt_spawn_args.args. */
 	uint64_t args;
+	/* The process's namespace (idl/namespace.idl): an endpoint handle
+	 * through which it looks up the services it was granted, or 0.
+	 * MantraInit gives each service one (docs/init.md). */
+	mt_handle_t ns;
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct mt_startup) == 88, "mt_startup layout");
+_Static_assert(sizeof(struct mt_startup) == 96, "mt_startup layout");
 
 /* ---- IPC (docs/ipc.md) ------------------------------------------------ */
 
