@@ -139,6 +139,9 @@ struct mt_spawn_args {
 	bool suspended;            /* create the thread but do not start it */
 	const char *args;          /* startup.args: "key=value ..." (shorter
 				      than MT_SPAWN_ARGS_MAX), or NULL */
+	mt_handle_t ioports;       /* caller's handles to pass on (startup */
+	mt_handle_t irqs;          /* fields of the same names), or 0 */
+	mt_handle_t endpoint;
 };
 
 /* Handles the caller holds afterwards (all with full rights). */
