@@ -4,7 +4,7 @@
 # own names and the user programs of mk/user.mk as bin/<name>.
 
 BOOTFS_FILES := $(sort $(wildcard boot/bootfs/*))
-BOOTFS_PROGS := init testinit bench sysfuzz
+BOOTFS_PROGS := init testinit bench sysfuzz uart16550
 BOOTFS_PROG_ELFS := $(patsubst %,$(BUILD)/user/%.elf,$(BOOTFS_PROGS))
 ESP_FILES := \
 	$(BUILD)/BOOTX64.EFI:/EFI/BOOT/BOOTX64.EFI \
