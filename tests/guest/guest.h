@@ -34,19 +34,27 @@ struct gt_test {
 	void (*fn)(void);
 	uint32_t fault;         /* expected MT_FAULT_*; MT_FAULT_NONE: exit 0 */
 	uint32_t timeout_ms;
+	uint32_t flags;         /* GT_F_* */
 };
 
 #define GT_TIMEOUT_MS 5000u
+/* Flags: the test gets the runner's hardware resources (startup.ioports
+ * and .irqs; docs/drivers.md); it runs only when its group is named in
+ * init.groups (it needs something from outside, such as serial input). */
+#define GT_F_HW       (1u << 0)
+#define GT_F_EXPLICIT (1u << 1)
 
-#define GT_TEST_FULL(g, n, kind, tmo)                                        \
+#define GT_TEST_FLAGS(g, n, kind, tmo, fl)                                   \
 	static void gt_fn_##g##_##n(void);                                   \
 	static const struct gt_test gt_desc_##g##_##n                        \
 		__attribute__((used, section("mt_tests"), aligned(8))) = {   \
-		#g, #n, gt_fn_##g##_##n, (kind), (tmo) };                    \
+		#g, #n, gt_fn_##g##_##n, (kind), (tmo), (fl) };              \
 	static void gt_fn_##g##_##n(void)
 
+#define GT_TEST_FULL(g, n, kind, tmo) GT_TEST_FLAGS(g, n, kind, tmo, 0)
 #define GT_TEST(g, n) GT_TEST_FULL(g, n, MT_FAULT_NONE, GT_TIMEOUT_MS)
 #define GT_TEST_FAULT(g, n, kind) GT_TEST_FULL(g, n, kind, GT_TIMEOUT_MS)
+#define GT_TEST_HW(g, n) GT_TEST_FLAGS(g, n, MT_FAULT_NONE, GT_TIMEOUT_MS, GT_F_HW)
 
 extern const struct gt_test __start_mt_tests[];
 extern const struct gt_test __stop_mt_tests[];
@@ -176,6 +184,10 @@ enum gt_helper {
 /* Spawn a helper (fails the test on error). */
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out);
+
+/* Keep a handle to a process we started (any program), so that a failing
+ * test kills it; gt_helper_release drops it again. */
+void gt_helper_track(mt_handle_t process);
 
 /* mt_spawn_release for a helper that has ended, also dropping the handle
  * to it kept for clean-up, so that it can go before the test ends. */

@@ -186,8 +186,13 @@ static void gt_helper_spawn(enum gt_helper id, uint16_t param, uint32_t policy,
 	args.fault_policy = policy;
 	args.suspended = suspended;
 	GT_OK(mt_spawn(&args, out));
+	gt_helper_track(out->process);
+}
+
+void gt_helper_track(mt_handle_t process)
+{
 	if (gt_helper_count < GT_HELPERS_MAX &&
-	    mt_handle_duplicate(out->process, MT_RIGHT_SAME,
+	    mt_handle_duplicate(process, MT_RIGHT_SAME,
 				&gt_helpers[gt_helper_count]) >= 0)
 		gt_helper_count++;
 }
