@@ -257,6 +257,21 @@ extern char **gt_argv;
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);
 
+/* Harmless hardware objects for the harnesses that call every system call
+ * with valid arguments but one (GT_TEST_HW tests only), made once per
+ * process: a port resource over COM1's scratch register, a line resource
+ * over two lines nothing drives, and an IRQ object bound to the first.
+ * gt_hw_handle gives the one for a handle argument of type
+ * MT_OBJ_RESOURCE or MT_OBJ_IRQ (else 0); gt_hw_value a valid value for a
+ * plain argument of the resource, ioport and irq calls (the line is the
+ * free one; false for other calls). */
+struct gt_hw {
+	mt_handle_t ports, lines, irq;
+};
+const struct gt_hw *gt_hw(void);
+mt_handle_t gt_hw_handle(const char *call, uint32_t type);
+bool gt_hw_value(const char *call, const char *arg, uint64_t *out);
+
 /* The runner (startup.arg == 0). */
 int gt_runner_main(void);
 
