@@ -7,7 +7,7 @@
 
 BOOTFS_FILES := $(sort $(shell find boot/bootfs -type f))
 BOOTFS_TEST_FILES := $(sort $(wildcard tests/guest/manifests/*.manifest))
-BOOTFS_PROGS := init logd msh testsvc testinit bench sysfuzz
+BOOTFS_PROGS := init logd msh testsvc testinit bench sysfuzz uart16550
 BOOTFS_PROG_ELFS := $(patsubst %,$(BUILD)/user/%.elf,$(BOOTFS_PROGS))
 ESP_FILES := \
 	$(BUILD)/BOOTX64.EFI:/EFI/BOOT/BOOTX64.EFI \

@@ -48,6 +48,10 @@ USER_PROGS += bench
 bench_SRCS := $(sort $(wildcard user/bench/*.c))
 USER_PROGS += sysfuzz
 sysfuzz_SRCS := $(sort $(wildcard user/sysfuzz/*.c))
+# User-level drivers (drivers/<name>/, docs/drivers.md).
+USER_PROGS += uart16550
+uart16550_SRCS := $(sort $(wildcard drivers/uart16550/*.c)) \
+	$(IDL_GEN)/console_server.c
 
 USER_ELFS  := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
 

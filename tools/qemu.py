@@ -55,11 +55,15 @@ class BootResult:
 
 
 def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
-         echo=None, smp=1):
+         echo=None, smp=1, serial_input=()):
     """Run QEMU until it exits, `stop_on` (a regex) appears on the serial
     console, or `timeout` seconds pass.  Returns a BootResult.  `echo`, if
-    given, is called with each chunk of console output as it arrives."""
+    given, is called with each chunk of console output as it arrives.
+    `serial_input` is a list of (regex, bytes): once the regex appears on
+    the console (after the previous pair's), the bytes are typed into the
+    guest's serial port (QEMU's stdin, which -serial stdio reads)."""
     stop_re = re.compile(stop_on) if stop_on else None
+    pending = [(re.compile(rx), data) for rx, data in serial_input]
     with tempfile.TemporaryDirectory(prefix="mantra-qemu-") as tmp:
         vars_path = os.path.join(tmp, "vars.fd")
         shutil.copyfile(OVMF_VARS, vars_path)
@@ -67,10 +71,12 @@ def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
                         extra=["-display", "none", "-serial", "stdio",
                                "-monitor", "none", *extra])
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd,
+                                stdin=subprocess.PIPE if pending else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = bytearray()
         timed_out = stopped = False
+        typed_to = 0
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         while True:
@@ -88,12 +94,19 @@ def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
             out += chunk
             if echo:
                 echo(chunk)
+            if pending:
+                pending, typed_to = _type_input(proc, out, pending, typed_to)
             if stop_re and stop_re.search(out.decode("utf-8", "replace")):
                 stopped = True
                 break
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        if proc.stdin:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         # Drain anything left after exit.
         rest = proc.stdout.read()
         if rest:
@@ -106,6 +119,25 @@ def boot(image, timeout=60.0, stop_on=None, cpu="max", extra=(), log_path=None,
         status = None if (timed_out or stopped) else proc.returncode
         return BootResult(text, status, timed_out, stopped,
                           time.monotonic() - start)
+
+
+def _type_input(proc, out, pending, start):
+    """Send the input whose trigger has appeared in out from offset start
+    on (where the previous trigger matched: one text fires one pattern);
+    returns what is left and the new start."""
+    text = clean(out.decode("utf-8", "replace"))
+    while pending:
+        m = pending[0][0].search(text, start)
+        if not m:
+            break
+        try:
+            proc.stdin.write(pending[0][1])
+            proc.stdin.flush()
+        except OSError:
+            return [], start
+        start = m.end()
+        pending = pending[1:]
+    return pending, start
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")

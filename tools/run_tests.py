@@ -118,6 +118,7 @@ def run_case(base, case, log_dir, smp=1):
         res = qemu.boot(img, timeout=case.get("timeout", 60),
                         stop_on=case.get("stop_on"), cpu=case.get("cpu", "max"),
                         smp=case.get("smp", smp),
+                        serial_input=case.get("input", ()),
                         log_path=os.path.join(log_dir, case["name"] + ".log"))
     problems = []
     for pat in case.get("expect", []):

@@ -12,7 +12,7 @@ static uint64_t acquired, contended;
 
 /* A CPU waiting this long for the lock is deadlocked (kernel paths are
  * short): panic with every CPU's backtrace rather than hang. */
-#define BKL_WATCHDOG_NS 5000000000LL
+#define BKL_WATCHDOG_NS 20000000000LL   /* generous: emulated CPUs on a busy host */
 
 /* Called while waiting: `since` is when this wait began (0: first call). */
 static void bkl_watchdog(int64_t *since)

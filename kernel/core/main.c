@@ -105,6 +105,7 @@ __noreturn static void kmain_finish(void *unused)
 	(void)unused;
 	arch_late_init();
 	arch_ap_start_all();
+	arch_irq_init();                /* reads the MADT arch_ap_start_all found */
 	thread_init_idle();
 	boot_archive_init();
 	if (cmdline_get("crashtest", mode, sizeof(mode)))

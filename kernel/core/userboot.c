@@ -3,9 +3,10 @@
  * bin/init) from the boot archive itself — the only ELF it ever loads; all
  * later programs are loaded by user space — and gives it exactly: handles
  * to its own process and address space, a read-only memory object holding
- * the boot archive, the debug log, and its startup block (struct
- * mt_startup) at the top of its stack, with the command line's init.*
- * words below it as its arguments (startup.args).  Nothing else.
+ * the boot archive, the debug log, the root hardware resources (every I/O
+ * port, every interrupt line: docs/drivers.md), and its startup block
+ * (struct mt_startup) at the top of its stack, with the command line's
+ * init.* words below it as its arguments (startup.args).  Nothing else.
  */
 #include <elf/elf64.h>
 #include <kernel/boot.h>
@@ -14,6 +15,7 @@
 #include <kernel/log.h>
 #include <kernel/pmm.h>
 #include <kernel/process.h>
+#include <kernel/resource.h>
 #include <kernel/vm.h>
 #include <mantra/bootinfo.h>
 #include <string/string.h>
@@ -68,6 +70,24 @@ static mt_status_t load_segments(struct process *p, const void *image,
 	return MT_OK;
 }
 
+/* Give init the root resource of `kind` in *out (left 0 if the machine
+ * has nothing of that kind). */
+static mt_status_t give_root_resource(struct process *p, uint32_t kind,
+				      mt_handle_t *out)
+{
+	const mt_rights_t rights = MT_RIGHT_READ | MT_RIGHT_WRITE | MT_RIGHT_INFO |
+				   MT_RIGHT_DUPLICATE | MT_RIGHT_TRANSFER;
+	struct object *root = resource_root(kind);
+	mt_status_t r;
+
+	if (!root)
+		return kind == MT_RESOURCE_IRQ && !arch_irq_line_count() ? MT_OK
+									 : MT_ERR_NO_MEMORY;
+	r = handle_install(&p->handles, root, rights, out);
+	object_unref(root);             /* the handle holds it */
+	return r;
+}
+
 /* Install the startup handles in p's table. */
 static mt_status_t give_handles(struct process *p, struct mt_startup *su)
 {
@@ -82,6 +102,10 @@ static mt_status_t give_handles(struct process *p, struct mt_startup *su)
 	if (r == MT_OK)
 		r = handle_install(&p->handles, debuglog_get(),
 				   MT_RIGHT_READ | MT_RIGHT_WRITE | pass, &su->debuglog);
+	if (r == MT_OK)
+		r = give_root_resource(p, MT_RESOURCE_IOPORT, &su->ioports);
+	if (r == MT_OK)
+		r = give_root_resource(p, MT_RESOURCE_IRQ, &su->irqs);
 	if (r != MT_OK || !boot_archive_ok)
 		return r;
 	r = memobj_create_physical(boot_info.bootfs, boot_info.bootfs_size, &archive);

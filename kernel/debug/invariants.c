@@ -423,7 +423,7 @@ static void check_object(struct object *obj, void *ctx)
 {
 	struct census *c = ctx;
 
-	INVARIANT(obj->ops && obj->type >= MT_OBJ_PROCESS && obj->type <= MT_OBJ_EVENT,
+	INVARIANT(obj->ops && obj->type >= MT_OBJ_PROCESS && obj->type <= MT_OBJ_IRQ,
 		  "object %lu at %p has type %u", obj->koid, (void *)obj, obj->type);
 	INVARIANT(obj->refcount >= 1, "live %s %lu has no reference", obj->ops->name,
 		  obj->koid);

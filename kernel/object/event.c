@@ -47,11 +47,7 @@ mt_status_t sys_event_create(uintptr_t out)
 	r = event_create(&ev);
 	if (r != MT_OK)
 		return r;
-	r = object_charge(ev, sizeof(struct event));
-	if (r == MT_OK)
-		r = handle_give_user(ev, MT_RIGHTS_ALL, out);
-	object_unref(ev);               /* the handle holds it now (or nobody) */
-	return r;
+	return object_give_new(ev, sizeof(struct event), MT_RIGHTS_ALL, out);
 }
 
 /* Only events carry user signals.  The handle may name any type (as

@@ -40,6 +40,17 @@ mt_status_t object_charge(struct object *obj, uint64_t bytes)
 	return r;
 }
 
+mt_status_t object_give_new(struct object *obj, uint64_t bytes, mt_rights_t rights,
+			    uintptr_t uout)
+{
+	mt_status_t r = object_charge(obj, bytes);
+
+	if (r == MT_OK)
+		r = handle_give_user(obj, rights, uout);
+	object_unref(obj);              /* the handle holds it now (or nobody) */
+	return r;
+}
+
 void object_unref(struct object *obj)
 {
 	assert(obj->refcount > 0);

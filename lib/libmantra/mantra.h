@@ -149,6 +149,9 @@ struct mt_spawn_args {
 				      than MT_SPAWN_ARGS_MAX), or NULL */
 	mt_handle_t ns;            /* caller's handle to pass on as
 				      startup.ns, or 0 */
+	mt_handle_t ioports;       /* caller's handles to pass on (startup */
+	mt_handle_t irqs;          /* fields of the same names), or 0 */
+	mt_handle_t endpoint;
 };
 
 /* Handles the caller holds afterwards (all with full rights). */

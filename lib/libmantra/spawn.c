@@ -116,6 +116,12 @@ static mt_status_t spawn_startup(const struct mt_spawn_args *args,
 		st = spawn_give(res->process, args->debuglog, &su->debuglog);
 	if (st >= 0)
 		st = spawn_give(res->process, args->ns, &su->ns);
+	if (st >= 0)
+		st = spawn_give(res->process, args->ioports, &su->ioports);
+	if (st >= 0)
+		st = spawn_give(res->process, args->irqs, &su->irqs);
+	if (st >= 0)
+		st = spawn_give(res->process, args->endpoint, &su->endpoint);
 	return st;
 }
 

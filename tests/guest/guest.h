@@ -34,19 +34,27 @@ struct gt_test {
 	void (*fn)(void);
 	uint32_t fault;         /* expected MT_FAULT_*; MT_FAULT_NONE: exit 0 */
 	uint32_t timeout_ms;
+	uint32_t flags;         /* GT_F_* */
 };
 
 #define GT_TIMEOUT_MS 5000u
+/* Flags: the test gets the runner's hardware resources (startup.ioports
+ * and .irqs; docs/drivers.md); it runs only when its group is named in
+ * init.groups (it needs something from outside, such as serial input). */
+#define GT_F_HW       (1u << 0)
+#define GT_F_EXPLICIT (1u << 1)
 
-#define GT_TEST_FULL(g, n, kind, tmo)                                        \
+#define GT_TEST_FLAGS(g, n, kind, tmo, fl)                                   \
 	static void gt_fn_##g##_##n(void);                                   \
 	static const struct gt_test gt_desc_##g##_##n                        \
 		__attribute__((used, section("mt_tests"), aligned(8))) = {   \
-		#g, #n, gt_fn_##g##_##n, (kind), (tmo) };                    \
+		#g, #n, gt_fn_##g##_##n, (kind), (tmo), (fl) };              \
 	static void gt_fn_##g##_##n(void)
 
+#define GT_TEST_FULL(g, n, kind, tmo) GT_TEST_FLAGS(g, n, kind, tmo, 0)
 #define GT_TEST(g, n) GT_TEST_FULL(g, n, MT_FAULT_NONE, GT_TIMEOUT_MS)
 #define GT_TEST_FAULT(g, n, kind) GT_TEST_FULL(g, n, kind, GT_TIMEOUT_MS)
+#define GT_TEST_HW(g, n) GT_TEST_FLAGS(g, n, MT_FAULT_NONE, GT_TIMEOUT_MS, GT_F_HW)
 
 extern const struct gt_test __start_mt_tests[];
 extern const struct gt_test __stop_mt_tests[];
@@ -177,7 +185,8 @@ enum gt_helper {
 void gt_spawn_helper(enum gt_helper id, uint16_t param, uint32_t policy,
 		     struct mt_spawn_result *out);
 
-/* Kill `process` too if the test fails (a duplicate handle is kept). */
+/* Keep a handle to a process we started (any program), so that a failing
+ * test kills it; gt_helper_release drops it again. */
 void gt_helper_track(mt_handle_t process);
 
 /* mt_spawn_release for a helper that has ended, also dropping the handle
@@ -247,6 +256,21 @@ extern char **gt_argv;
 
 /* Run a helper role in this process (never returns). */
 __attribute__((noreturn)) void gt_helper_main(uint64_t arg);
+
+/* Harmless hardware objects for the harnesses that call every system call
+ * with valid arguments but one (GT_TEST_HW tests only), made once per
+ * process: a port resource over COM1's scratch register, a line resource
+ * over two lines nothing drives, and an IRQ object bound to the first.
+ * gt_hw_handle gives the one for a handle argument of type
+ * MT_OBJ_RESOURCE or MT_OBJ_IRQ (else 0); gt_hw_value a valid value for a
+ * plain argument of the resource, ioport and irq calls (the line is the
+ * free one; false for other calls). */
+struct gt_hw {
+	mt_handle_t ports, lines, irq;
+};
+const struct gt_hw *gt_hw(void);
+mt_handle_t gt_hw_handle(const char *call, uint32_t type);
+bool gt_hw_value(const char *call, const char *arg, uint64_t *out);
 
 /* The runner (startup.arg == 0). */
 int gt_runner_main(void);

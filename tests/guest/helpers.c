@@ -5,6 +5,7 @@
 #include "guest.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void helper_spin(void *arg)
 {
@@ -67,4 +68,49 @@ void gt_helper_main(uint64_t arg)
 		gt_helper_idl_main();
 	}
 	exit(99);
+}
+
+/* ---- hardware objects for the harnesses that call every system call --- */
+
+#define GT_HW_PORT       0x3ffu /* COM1's scratch register: harmless */
+#define GT_HW_LINES      6u     /* floppy and LPT1's lines: nothing drives */
+#define GT_HW_IRQ_LINE   6u     /* them here; the IRQ object binds the first, */
+#define GT_HW_FREE_LINE  7u     /* calls get the second, which stays free */
+
+const struct gt_hw *gt_hw(void)
+{
+	static struct gt_hw hw;
+
+	if (hw.irq)
+		return &hw;
+	GT_CHECK(mt_startup()->ioports && mt_startup()->irqs);
+	GT_OK(mt_resource_carve(mt_startup()->ioports, GT_HW_PORT, 1, &hw.ports));
+	GT_OK(mt_resource_carve(mt_startup()->irqs, GT_HW_LINES, 2, &hw.lines));
+	GT_OK(mt_irq_create(hw.lines, GT_HW_IRQ_LINE, 0, &hw.irq));
+	return &hw;
+}
+
+mt_handle_t gt_hw_handle(const char *call, uint32_t type)
+{
+	if (type == MT_OBJ_IRQ)
+		return gt_hw()->irq;
+	if (type != MT_OBJ_RESOURCE)
+		return MT_HANDLE_INVALID;
+	return strcmp(call, "irq_create") == 0 ? gt_hw()->lines : gt_hw()->ports;
+}
+
+bool gt_hw_value(const char *call, const char *arg, uint64_t *out)
+{
+	if (strncmp(call, "resource_", 9) != 0 && strncmp(call, "ioport_", 7) != 0 &&
+	    strncmp(call, "irq_", 4) != 0)
+		return false;
+	if (strcmp(arg, "base") == 0 || strcmp(arg, "port") == 0)
+		*out = GT_HW_PORT;
+	else if (strcmp(arg, "count") == 0 || strcmp(arg, "width") == 0)
+		*out = 1;
+	else if (strcmp(arg, "line") == 0)
+		*out = GT_HW_FREE_LINE;
+	else
+		*out = 0;               /* value, flags */
+	return true;
 }

@@ -157,6 +157,10 @@ static bool runner_run_one(size_t index, const struct gt_test *t,
 	args.bootfs = self->bootfs;
 	args.bootfs_size = self->bootfs_size;
 	args.debuglog = self->debuglog;
+	if (t->flags & GT_F_HW) {       /* only the tests that carve from them */
+		args.ioports = self->ioports;
+		args.irqs = self->irqs;
+	}
 	args.suspended = true;
 	if (st >= 0)
 		st = mt_spawn(&args, &child);
@@ -230,13 +234,14 @@ static bool runner_run_checked(size_t i, const struct gt_test *t, char *why,
 	return runner_run_checked(i, t, why, cap, false);
 }
 
-/* Is group g in the comma-separated list `only` ("" or none: all)? */
-static bool runner_selected(const char *only, const char *g)
+/* Is group g in the comma-separated list `only` ("" or none: all but
+ * the explicit tests)? */
+static bool runner_selected(const char *only, const char *g, bool explicit)
 {
 	size_t len = strlen(g);
 
 	if (!only[0])
-		return true;
+		return !explicit;
 	for (const char *p = only; *p; ) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
@@ -272,7 +277,7 @@ int gt_runner_main(void)
 		const struct gt_test *t = &__start_mt_tests[i];
 		bool ok;
 
-		if (!runner_selected(only, t->group))
+		if (!runner_selected(only, t->group, t->flags & GT_F_EXPLICIT))
 			continue;
 
 		why[0] = '\0';

@@ -390,6 +390,8 @@ static mt_handle_t sec_env_handle(const struct sec_env *e,
 	case MT_OBJ_CHANNEL: return e->channel;
 	case MT_OBJ_PORT: return e->port;
 	case MT_OBJ_EVENT: return e->event;
+	case MT_OBJ_RESOURCE:
+	case MT_OBJ_IRQ: return gt_hw_handle(c->name, a->obj_type);
 	case MT_OBJ_ENDPOINT:
 		return sec_named(c, "ipc_call") ? e->endpoint : e->quiet_endpoint;
 	}
@@ -429,6 +431,10 @@ static uint64_t sec_env_value(const struct sec_env *e, const struct mt_syscall_i
 		return MT_IPC_TIMEOUT;
 	if (sec_named(c, "ipc_buffer_set"))
 		return (uint64_t)(uintptr_t)e->buf;
+	uint64_t hw;
+
+	if (gt_hw_value(c->name, n, &hw))
+		return hw;
 	if (strcmp(n, "rights") == 0)
 		return MT_RIGHT_SAME;
 	if (strcmp(n, "signals") == 0)
@@ -500,7 +506,7 @@ static void sec_env_restore(struct sec_env *e, const struct mt_syscall_info *c,
 		sec_env_queue(e, 1);
 }
 
-GT_TEST_FULL(sec, kernel_pointers_refused, MT_FAULT_NONE, 20000)
+GT_TEST_FLAGS(sec, kernel_pointers_refused, MT_FAULT_NONE, 20000, GT_F_HW)
 {
 	struct sec_env e;
 	uint64_t args[SEC_ARGS];
@@ -679,7 +685,7 @@ static void sec_scan_mem(const char *what, const void *mem, size_t len)
 	sec_scan(what, NULL, mem, len);
 }
 
-GT_TEST_FULL(sec, no_kernel_addresses_returned, MT_FAULT_NONE, 20000)
+GT_TEST_FLAGS(sec, no_kernel_addresses_returned, MT_FAULT_NONE, 20000, GT_F_HW)
 {
 	struct sec_env e;
 	int calls = 0;

@@ -377,10 +377,11 @@ GT_TEST_IN_THREAD(sched, policy_orders_real_time_threads)
 	for (int i = 0; i < 100 && rt_order_n < 2; i++)
 		(void)mt_nanosleep(gt_deadline_ms(10));
 	GT_CHECK(rt_order_n == 2);
-	if (policy == MT_SCHED_POLICY_EDF)
-		GT_CHECK(rt_order[0] == 2 && rt_order[1] == 1);
-	else
-		GT_CHECK(rt_order[0] == 1 && rt_order[1] == 2);
+	if (rt_order[0] != (policy == MT_SCHED_POLICY_EDF ? 2 : 1) ||
+	    rt_order[1] != (policy == MT_SCHED_POLICY_EDF ? 1 : 2))
+		gt_fail("policy %u ran %d then %d (on CPUs %u, %u, us %u)", policy,
+			rt_order[0], rt_order[1], sched_of(a).cpu, sched_of(b).cpu,
+			sched_of(self_thread()).cpu);
 	gt_wait(a, MT_SIGNAL_TERMINATED, 1000);
 	gt_wait(b, MT_SIGNAL_TERMINATED, 1000);
 }

@@ -102,6 +102,9 @@ static mt_handle_t hostile_valid_handle(const struct hostile_env *env,
 		return env->port;
 	case MT_OBJ_EVENT:
 		return env->event;
+	case MT_OBJ_RESOURCE:
+	case MT_OBJ_IRQ:
+		return gt_hw_handle(c->name, a->obj_type);
 	}
 	/* Signalling needs an object with user signals. */
 	if (hostile_is(c, "object_signal"))
@@ -130,6 +133,10 @@ static uint64_t hostile_value(const struct mt_syscall_info *c, int i)
 			return 4;
 		return 8;
 	}
+	uint64_t hw;
+
+	if (gt_hw_value(c->name, n, &hw))
+		return hw;
 	if (strcmp(n, "rights") == 0)
 		return MT_RIGHT_SAME;
 	if (strcmp(n, "signals") == 0)
@@ -251,7 +258,7 @@ static uint64_t bad_invalid(const struct hostile_env *env,
 	return MT_HANDLE_INVALID;
 }
 
-GT_TEST(syscall, bad_handle_invalid)
+GT_TEST_HW(syscall, bad_handle_invalid)
 {
 	hostile_each_handle("invalid", bad_invalid, MT_ERR_BAD_HANDLE);
 }
@@ -270,7 +277,7 @@ static uint64_t bad_top_bit(const struct hostile_env *env,
 	return env->memory | 0x80000000u;
 }
 
-GT_TEST(syscall, bad_handle_never_issued)
+GT_TEST_HW(syscall, bad_handle_never_issued)
 {
 	hostile_each_handle("never issued", bad_never_issued, MT_ERR_BAD_HANDLE);
 	hostile_each_handle("bit 31 set", bad_top_bit, MT_ERR_BAD_HANDLE);
@@ -287,7 +294,7 @@ static uint64_t bad_closed(const struct hostile_env *env,
 	return h;
 }
 
-GT_TEST(syscall, bad_handle_closed)
+GT_TEST_HW(syscall, bad_handle_closed)
 {
 	hostile_each_handle("closed", bad_closed, MT_ERR_BAD_HANDLE);
 }
@@ -302,7 +309,7 @@ static uint64_t bad_stale(const struct hostile_env *env,
 	return stale_handle;
 }
 
-GT_TEST(syscall, bad_handle_stale)
+GT_TEST_HW(syscall, bad_handle_stale)
 {
 	mt_handle_t first, h = MT_HANDLE_INVALID;
 
@@ -334,12 +341,12 @@ static uint64_t bad_wrong_type(const struct hostile_env *env,
 	return env->memory;
 }
 
-GT_TEST(syscall, wrong_type)
+GT_TEST_HW(syscall, wrong_type)
 {
 	hostile_each_handle("wrong type", bad_wrong_type, MT_ERR_WRONG_TYPE);
 }
 
-GT_TEST(syscall, missing_rights)
+GT_TEST_HW(syscall, missing_rights)
 {
 	struct hostile_env env;
 	int tried = 0;
@@ -414,30 +421,30 @@ static void hostile_each_pointer(const char *what, uint64_t bad, bool out_only)
 	hostile_stop = true;
 }
 
-GT_TEST(syscall, bad_ptr_null)
+GT_TEST_HW(syscall, bad_ptr_null)
 {
 	hostile_each_pointer("NULL", 0, false);
 }
 
-GT_TEST(syscall, bad_ptr_kernel)
+GT_TEST_HW(syscall, bad_ptr_kernel)
 {
 	hostile_each_pointer("kernel", 0xffff800000000000ULL, false);
 	hostile_each_pointer("kernel image", 0xffffffff80000000ULL, false);
 }
 
-GT_TEST(syscall, bad_ptr_noncanonical)
+GT_TEST_HW(syscall, bad_ptr_noncanonical)
 {
 	hostile_each_pointer("non-canonical", 0x8000000000000000ULL, false);
 	hostile_each_pointer("non-canonical low", 0x0000800000000000ULL, false);
 }
 
-GT_TEST(syscall, bad_ptr_unmapped)
+GT_TEST_HW(syscall, bad_ptr_unmapped)
 {
 	hostile_each_pointer("unmapped", HOSTILE_UNMAPPED, false);
 	hostile_each_pointer("below user space", 0x1000, false);
 }
 
-GT_TEST(syscall, bad_ptr_wrap)
+GT_TEST_HW(syscall, bad_ptr_wrap)
 {
 	/* Starts in user space's last bytes and runs past its top; and a
 	 * range that wraps around the end of the address space. */
@@ -448,7 +455,7 @@ GT_TEST(syscall, bad_ptr_wrap)
 
 static const uint8_t hostile_ro[4096] __attribute__((aligned(4096))) = { 1 };
 
-GT_TEST(syscall, bad_ptr_readonly_out)
+GT_TEST_HW(syscall, bad_ptr_readonly_out)
 {
 	/* The kernel must not write through a read-only user mapping. */
 	hostile_each_pointer("read-only", (uint64_t)(uintptr_t)hostile_ro, true);

@@ -13,6 +13,9 @@ A case is a dict:
   expect    regexes that must all appear on the console
   forbid    regexes that must not appear
   stop_on   regex after which the run is complete (QEMU is killed)
+  input     list of (regex, bytes): when the regex appears on the console
+            (after the previous pair's match), the bytes are typed into the
+            guest's serial port (COM1, served by bin/uart16550)
   exit      expected QEMU exit status when the guest powers off itself
   guest     True: count the guest's own `ok`/`FAIL` lines as tests too
   timeout   seconds (default 60)
@@ -143,7 +146,12 @@ CASES = [
     # The in-guest suite (tests/guest/, bin/testinit) as init: every test
     # in its own process; the kernel powers off when init exits.
     dict(name="guest_suite", config="loglevel=info init=bin/testinit debug=slab",
-         expect=[r"guest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
+         expect=[r"guest: \d+ passed, 0 failed", r"ioapic: \d+ I/O APICs?, \d+ inputs",
+                 # written through bin/uart16550 (uart.serves_and_restarts)
+                 r"uart16550: hello through the driver",
+                 r"uart16550: written while a read waits",
+                 r"uart16550: serving again after a restart"],
+         forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
     # The whole suite again with the IPC fast path off (`ipc=slow`): the
     # general path alone must give the same results.  Its lines are not
@@ -167,6 +175,19 @@ CASES = [
          config="loglevel=info init=bin/testinit sched=edf init.groups=sched",
          expect=[r"sched: policy edf", r"guest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, timeout=120),
+    # The user-level UART driver reading what is typed on the serial line
+    # (uart_input.*, tests/guest/t18_drivers.c): the runner types a line
+    # into COM1 once the driver has said it is ready, and the test writes
+    # it back through the driver; twice, the second time after a restart.
+    # The lines are offered a second time for when the runner runs the test
+    # again (a first run may leave kernel caches filled: runner.c).
+    dict(name="uart_input",
+         config="loglevel=info init=bin/testinit init.groups=uart_input",
+         input=[(r"uart-input: ready\n", b"hello-mantra\n"),
+                (r"uart-input: again\n", b"second-line\r")] * 2,
+         expect=[r"uart-input: got hello-mantra\n", r"uart-input: got again second-line\n",
+                 r"guest: 1 passed, 0 failed"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
     # The system-call fuzzer (user/sysfuzz) as init: a bounded campaign of
     # random calls from unprivileged worker trees, the kernel's invariant
     # checker between batches, a leak check at the end.  `make fuzz` runs

@@ -52,6 +52,8 @@ enum mt_obj_type {
 	MT_OBJ_CHANNEL = 7,     /* one end of an asynchronous message pipe */
 	MT_OBJ_PORT = 8,        /* event queue: waits on many objects */
 	MT_OBJ_EVENT = 9,       /* user-signalable object */
+	MT_OBJ_RESOURCE = 10,   /* authority over I/O ports or interrupt lines */
+	MT_OBJ_IRQ = 11,        /* one bound interrupt line (docs/drivers.md) */
 };
 
 /* Signals: bits an object raises; wait with mt_object_wait_one. */
@@ -63,6 +65,8 @@ typedef uint32_t mt_signals_t;
 #define MT_SIGNAL_READABLE   (1u << 4) /* channel: a message is queued */
 #define MT_SIGNAL_WRITABLE   (1u << 5) /* channel: the peer's queue has room */
 #define MT_SIGNAL_PEER_CLOSED (1u << 6) /* channel/endpoint: the other side is gone */
+#define MT_SIGNAL_IRQ        (1u << 7) /* IRQ object: the interrupt fired; the
+                                          line stays masked until mt_irq_ack */
 #define MT_SIGNAL_USER_ALL   (0xffu << 24) /* events: bits user code sets
                                           with mt_object_signal */
 
@@ -159,9 +163,14 @@ struct mt_startup {
 	 * through which it looks up the services it was granted, or 0.
 	 * MantraInit gives each service one (docs/init.md). */
 	mt_handle_t ns;
-	uint32_t reserved;
+	/* Hardware resources (docs/drivers.md), or 0: init gets the root
+	 * resources (every I/O port, every interrupt line); a driver gets
+	 * the ranges its device has, from whoever starts it. */
+	mt_handle_t ioports;        /* MT_RESOURCE_IOPORT resource */
+	mt_handle_t irqs;           /* MT_RESOURCE_IRQ resource */
+	mt_handle_t endpoint;       /* an endpoint to serve (servers), or 0 */
 };
-_Static_assert(sizeof(struct mt_startup) == 96, "mt_startup layout");
+_Static_assert(sizeof(struct mt_startup) == 104, "mt_startup layout");
 
 /* ---- IPC (docs/ipc.md) ------------------------------------------------ */
 
@@ -249,6 +258,24 @@ struct mt_thread_sched {
 #define MT_SCHED_POLICY_RR  0u
 #define MT_SCHED_POLICY_EDF 1u
 _Static_assert(sizeof(struct mt_thread_sched) == 48, "mt_thread_sched layout");
+
+/* ---- Hardware resources (docs/drivers.md) ------------------------------ */
+
+/* What a resource object covers: [base, base + count) of I/O ports or of
+ * interrupt lines.  Lines 0-15 are the ISA IRQs (routed through the
+ * firmware's interrupt source overrides), lines 16 and up the global
+ * system interrupts of the same number. */
+#define MT_RESOURCE_IOPORT 1u
+#define MT_RESOURCE_IRQ    2u
+#define MT_IOPORT_COUNT    0x10000u     /* ports 0..0xffff */
+#define MT_IRQ_ISA_LINES   16u          /* lines 0-15: ISA IRQs */
+struct mt_resource_info {
+	uint32_t kind;              /* MT_RESOURCE_* */
+	uint32_t base;
+	uint32_t count;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct mt_resource_info) == 16, "mt_resource_info layout");
 
 /* Kernel-wide counters (mt_debug_stats), for leak checks in tests. */
 struct mt_kernel_stats {

@@ -10,6 +10,7 @@
 
 #define MADT_LOCAL_APIC     0   /* 5.2.12.2 */
 #define MADT_IO_APIC        1   /* 5.2.12.3 */
+#define MADT_ISO            2   /* 5.2.12.5: interrupt source override */
 #define MADT_LAPIC_OVERRIDE 5   /* 5.2.12.8: 64-bit local APIC address */
 #define MADT_LOCAL_X2APIC   9   /* 5.2.12.12 */
 #define LAPIC_ENABLED       (1u << 0)
@@ -30,6 +31,14 @@ struct madt_ioapic {
 	uint8_t type, length, id, reserved;
 	uint32_t base;
 	uint32_t gsi_base;
+} __attribute__((packed));
+
+struct madt_iso {
+	uint8_t type, length;
+	uint8_t bus;                    /* 0: ISA */
+	uint8_t source;                 /* the bus's IRQ */
+	uint32_t gsi;
+	uint16_t flags;                 /* MADT_INTI_* */
 } __attribute__((packed));
 
 struct madt_lapic_override {
@@ -63,12 +72,32 @@ static void madt_add_ioapic(struct madt_info *out, const struct madt_ioapic *e)
 	out->ioapic_count++;
 }
 
+/* ISA IRQs arrive at the inputs of the same number, bus defaults. */
+static void madt_isa_identity(struct madt_info *out)
+{
+	for (uint32_t i = 0; i < MADT_ISA_IRQS; i++) {
+		out->isa[i].gsi = i;
+		out->isa[i].flags = 0;
+	}
+}
+
+/* An override of an ISA IRQ; others (no other bus is defined) and
+ * overrides of IRQs past 15 are ignored. */
+static void madt_add_iso(struct madt_info *out, const struct madt_iso *e)
+{
+	if (e->bus != 0 || e->source >= MADT_ISA_IRQS)
+		return;
+	out->isa[e->source].gsi = e->gsi;
+	out->isa[e->source].flags = e->flags;
+}
+
 /* Minimum length of an entry of each type this parser reads. */
 static size_t madt_entry_min(uint8_t type)
 {
 	switch (type) {
 	case MADT_LOCAL_APIC: return sizeof(struct madt_lapic);
 	case MADT_IO_APIC: return sizeof(struct madt_ioapic);
+	case MADT_ISO: return sizeof(struct madt_iso);
 	case MADT_LAPIC_OVERRIDE: return sizeof(struct madt_lapic_override);
 	default: return 2;
 	}
@@ -91,6 +120,7 @@ bool madt_parse(const struct acpi_sdt_header *t, struct madt_info *out,
 		return false;
 	}
 	out->lapic_base = m->lapic_base;
+	madt_isa_identity(out);
 	p = (const uint8_t *)(m + 1);
 	end = (const uint8_t *)t + t->length;
 	while (p < end) {
@@ -102,6 +132,8 @@ bool madt_parse(const struct acpi_sdt_header *t, struct madt_info *out,
 			madt_add_cpu(out, (const struct madt_lapic *)p);
 		else if (p[0] == MADT_IO_APIC)
 			madt_add_ioapic(out, (const struct madt_ioapic *)p);
+		else if (p[0] == MADT_ISO)
+			madt_add_iso(out, (const struct madt_iso *)p);
 		else if (p[0] == MADT_LAPIC_OVERRIDE)
 			out->lapic_base = ((const struct madt_lapic_override *)p)->base;
 		p += p[1];
@@ -138,6 +170,7 @@ void madt_discover(paddr_t rsdp_pa, uint32_t bsp_apic_id, struct madt_info *out)
 	}
 	klog(LOG_WARN, "smp: MADT refused (%s): running on the boot CPU only\n", why);
 	memset(out, 0, sizeof(*out));
+	madt_isa_identity(out);
 	out->cpu_count = 1;
 	out->apic_ids[0] = bsp_apic_id;
 }

@@ -162,11 +162,25 @@ vaddr_t arch_map_mmio(paddr_t pa, size_t size)
 	return va + (pa - base);
 }
 
+/* Slots freed since the other CPUs last dropped their TLB entries (they
+ * may cache a freed stack's global entries; a new stack in the slot would
+ * reach the old frames there).  Reused only after one shootdown for all:
+ * a thread's end costs no cross-call. */
+static uint64_t kstack_stale[ARRAY_SIZE(kstack_used)];
+
 static long kstack_find_slot(void)
 {
-	for (uint64_t w = 0; w < ARRAY_SIZE(kstack_used); w++)
-		if (~kstack_used[w])
-			return (long)(w * 64 + (uint64_t)__builtin_ctzll(~kstack_used[w]));
+	for (uint64_t w = 0; w < ARRAY_SIZE(kstack_used); w++) {
+		if (!~kstack_used[w])
+			continue;
+		uint64_t bit = 1ULL << __builtin_ctzll(~kstack_used[w]);
+		if (kstack_stale[w] & bit) {
+			/* One shootdown makes every freed slot safe again. */
+			arch_tlb_flush_others(KSTACK_BASE, KSTACK_SLOTS * KSTACK_SLOT);
+			__builtin_memset(kstack_stale, 0, sizeof(kstack_stale));
+		}
+		return (long)(w * 64 + (uint64_t)__builtin_ctzll(bit));
+	}
 	return -1;
 }
 
@@ -207,12 +221,10 @@ void arch_kstack_free(vaddr_t top, size_t size)
 		*pte_slot(base + off, PAGE_SIZE) = 0;
 		invlpg(base + off);
 	}
-	/* Other CPUs may hold the stack's global entries: a new stack in the
-	 * slot would otherwise reach the old frames there. */
-	if (arch_cpu_count() > 1)
-		arch_tlb_flush_others(base, size);
 	pmm_free_pages(pa, size / PAGE_SIZE);
 	kstack_used[idx / 64] &= ~(1ULL << (idx % 64));
+	if (arch_cpu_count() > 1)
+		kstack_stale[idx / 64] |= 1ULL << (idx % 64);
 }
 
 bool arch_is_stack_guard(vaddr_t va)

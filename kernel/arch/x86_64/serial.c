@@ -1,7 +1,16 @@
 /*
- * COM1 16550 UART, the kernel's own debug console (polled, no interrupts).
- * Register layout per the PC16550D data sheet.  The user-level UART driver
- * of later issues takes COM2 or shares nothing with this one.
+ * COM1 16550 UART, the kernel's own debug console: early boot messages and
+ * panics.  Register layout per the PC16550D data sheet.
+ *
+ * After boot COM1 belongs to the user-level driver (drivers/uart16550,
+ * docs/drivers.md), which programs it, owns its receive side and its
+ * interrupt.  So the kernel only ever writes here: serial_init sets the
+ * line up once at boot with interrupts off, and arch_console_write polls
+ * LSR for room and writes THR.  It never reads RBR (the input is the
+ * driver's), never touches IER after serial_init (the driver enables the
+ * receive interrupt) and never binds IRQ 4.  Its log lines still appear,
+ * interleaved with what the driver writes, until a log service takes
+ * the log over; kernel output after boot is for diagnosis, not a console.
  */
 #include <arch/x86.h>
 #include <kernel/arch.h>

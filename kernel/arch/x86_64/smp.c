@@ -178,8 +178,13 @@ static void tlb_flush_here(void *arg)
 {
 	const struct tlb_flush *f = arg;
 
-	if (f->len / PAGE_SIZE > TLB_FLUSH_PAGES && f->va < MT_USER_TOP) {
-		write_cr3(read_cr3());
+	if (f->len / PAGE_SIZE > TLB_FLUSH_PAGES) {
+		if (f->va < MT_USER_TOP) {
+			write_cr3(read_cr3());
+		} else {                /* global entries too (SDM 4.10.4.1) */
+			write_cr4(read_cr4() & ~CR4_PGE);
+			write_cr4(read_cr4() | CR4_PGE);
+		}
 		return;
 	}
 	for (vaddr_t p = f->va; p < f->va + f->len; p += PAGE_SIZE)
@@ -203,7 +208,7 @@ void arch_tlb_flush_others(vaddr_t va, size_t len)
 }
 
 /* A CPU that does not run a cross-call for this long never will. */
-#define CALL_WATCHDOG_SECONDS 5
+#define CALL_WATCHDOG_SECONDS 20
 
 /* Run fn(arg) on `cpu` and wait until it has returned.  On this CPU it is
  * a plain call.  Interrupts are off while waiting, and the caller serves

@@ -91,6 +91,31 @@ void arch_tlb_flush_cpu(unsigned cpu, vaddr_t va, size_t len);
 /* The same on every other online CPU (kernel mappings removed). */
 void arch_tlb_flush_others(vaddr_t va, size_t len);
 
+/* Device I/O for user-level drivers (docs/drivers.md).  The generic
+ * resource code checks authority; these only touch the machine.
+ * arch_ioport_read/write: one access of `width` bytes (1, 2 or 4) to an
+ *   I/O port (0..0xffff); an architecture without I/O ports reads 0 and
+ *   ignores writes (and gives init an empty port resource).
+ * arch_irq_init: find and mask every interrupt controller input; once,
+ *   after arch_ap_start_all (it reads the firmware's tables).
+ * arch_irq_line_count: the interrupt lines user space may bind: lines
+ *   0-15 are ISA IRQs, lines from 16 the controller inputs (global system
+ *   interrupts) of that number; 0 if there is no controller to route them.
+ * arch_irq_bind: route `line` to the boot CPU, unmasked; when it fires,
+ *   the line is masked, fn(ctx) runs (interrupts off) and the interrupt
+ *   is acknowledged.  MT_ERR_ALREADY_EXISTS if the input is bound already,
+ *   MT_ERR_NOT_SUPPORTED if no controller serves it.
+ * arch_irq_unmask: let a bound line fire again.
+ * arch_irq_unbind: mask the line and forget fn; the line is free again,
+ *   and fn is not running and will not run once this returns. */
+uint32_t arch_ioport_read(uint32_t port, uint32_t width);
+void arch_ioport_write(uint32_t port, uint32_t width, uint32_t value);
+void arch_irq_init(void);
+uint32_t arch_irq_line_count(void);
+int64_t arch_irq_bind(uint32_t line, void (*fn)(void *ctx), void *ctx) __must_check;
+void arch_irq_unmask(uint32_t line);
+void arch_irq_unbind(uint32_t line);
+
 /* Stop this CPU for good, interrupts off. */
 __noreturn void arch_halt_forever(void);
 

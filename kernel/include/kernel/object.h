@@ -66,6 +66,13 @@ struct object {
  * destroys the object (nothing is charged). */
 mt_status_t object_charge(struct object *obj, uint64_t bytes) __must_check;
 
+/* Hand a newly created object to the calling process: charge `bytes` for
+ * it (object_charge), install a handle with `rights` and copy its value to
+ * user memory at uout (handle_give_user).  Consumes the creator's
+ * reference: on failure the object is destroyed. */
+mt_status_t object_give_new(struct object *obj, uint64_t bytes, mt_rights_t rights,
+			    uintptr_t uout) __must_check;
+
 /* Initialise `obj` with one reference (the creator's). */
 void object_init(struct object *obj, uint32_t type, const struct object_ops *ops);
 

@@ -35,6 +35,17 @@
 #include <kernel/types.h>
 
 #define MAX_IOAPICS 8
+#define MADT_ISA_IRQS 16
+
+/* MPS INTI flags of an interrupt source override (ACPI 6.4, table 5.26;
+ * MPS 1.4 table 4-10): polarity in bits 0-1, trigger mode in bits 2-3,
+ * 0 meaning "as the bus says" (ISA: active high, edge). */
+#define MADT_INTI_POLARITY      0x3
+#define MADT_INTI_ACTIVE_HIGH   0x1
+#define MADT_INTI_ACTIVE_LOW    0x3
+#define MADT_INTI_TRIGGER       0xc
+#define MADT_INTI_EDGE          0x4
+#define MADT_INTI_LEVEL         0xc
 
 /* What the MADT (ACPI 6.4, 5.2.12) says about interrupt controllers. */
 struct madt_info {
@@ -48,6 +59,14 @@ struct madt_info {
 		paddr_t base;
 		uint32_t gsi_base;      /* first global system interrupt */
 	} ioapics[MAX_IOAPICS];
+	/* Where each ISA IRQ arrives: global system interrupt isa[i].gsi,
+	 * with the MPS INTI flags isa[i].flags (MADT_INTI_*; 0: the ISA
+	 * default, edge and active high).  Identity unless an Interrupt
+	 * Source Override (ACPI 6.4, 5.2.12.5) says otherwise. */
+	struct {
+		uint32_t gsi;
+		uint16_t flags;
+	} isa[MADT_ISA_IRQS];
 };
 
 /* Parse a MADT already found (its checksum and length are checked again

@@ -135,6 +135,11 @@ _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "TF_*");
 #define VEC_TIMER        0x20
 #define VEC_SPURIOUS     0xff
 
+/* Device interrupts (ioapic.c): global system interrupt g on vector
+ * VEC_IRQ_BASE + g, below the 8259s' and the IPIs' classes. */
+#define VEC_IRQ_BASE     0x40
+#define VEC_IRQ_COUNT    0x80
+
 /* Inter-processor interrupts (smp.c), above the remapped 8259s (0xe0-0xef)
  * in the highest priority class. */
 #define VEC_IPI_RESCHED  0xf0
