@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """`make bench`: boot the benchmark image under QEMU with -icount shift=0
-(the guest TSC then counts guest instructions exactly) and print the
-`BENCH name value unit` lines the guest reports, then a table for people.
+(the guest TSC then counts guest instructions exactly, and the guest clock
+advances one nanosecond per instruction) and print the `BENCH name value
+unit` lines the guest reports, then a table for people.
 
 The benchmark image is build/mantra.img with `init=bin/bench` in its boot
-configuration; all benchmarks run in that one boot (OVMF alone takes about
-30 s of host time under icount).  Exits non-zero if the guest reported no
-figures or failed.
+configuration.  Two boots, side by side (OVMF alone takes about 30 s of
+host time under icount): every benchmark under the default policy (`rr`),
+and `schedlab` alone under `sched=edf` (`init.only=schedlab`), so that the
+scheduling lab runs under each policy (docs/scheduler.md).  Exits non-zero
+if a boot reported no figures, failed, or ran under the wrong policy.
 """
+import concurrent.futures
 import os
 import re
 import sys
@@ -19,27 +23,65 @@ import run_tests  # noqa: E402
 
 BENCH = re.compile(r"^BENCH (\S+) (\d+) (\S+)$", re.M)
 
+# name, boot configuration, a figure the boot must report (its policy's).
+BOOTS = [
+    ("bench", "loglevel=warn init=bin/bench", "schedlab_rr_p99"),
+    ("bench-edf", "loglevel=warn init=bin/bench sched=edf init.only=schedlab",
+     "schedlab_edf_p99"),
+]
+
+
+def parse(output):
+    """The (name, value, unit) figures in a boot's console output."""
+    return [(n, int(v), u) for n, v, u in BENCH.findall(output)]
+
+
+def problems(output, figures, must_report):
+    """What is wrong with one boot's run: [] if nothing."""
+    found = []
+    if not figures:
+        found.append("no figures")
+    if "bench: done" not in output:
+        found.append("no 'bench: done'")
+    if figures and must_report not in (n for n, _, _ in figures):
+        found.append(f"no {must_report} (wrong scheduling policy?)")
+    return found
+
+
+def run(build, name, config):
+    case = dict(name=name, config=config)
+    with tempfile.TemporaryDirectory(prefix="mantra-bench-") as tmp:
+        img = run_tests.make_variant(os.path.join(build, "mantra.img"), case, tmp)
+        return qemu.boot(img, timeout=600, extra=["-icount", "shift=0"],
+                         log_path=os.path.join(build, name + ".log"))
+
+
+def table(figures):
+    width = max(len(n) for n, _, _ in figures)
+    lines = [f"{'benchmark':<{width}}  {'value':>12}  unit"]
+    for name, value, unit in figures:
+        lines.append(f"{name:<{width}}  {value:>12,}  {unit}")
+    return "\n".join(lines)
+
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    case = dict(name="bench", config="loglevel=warn init=bin/bench")
-    with tempfile.TemporaryDirectory(prefix="mantra-bench-") as tmp:
-        img = run_tests.make_variant(os.path.join(build, "mantra.img"), case, tmp)
-        res = qemu.boot(img, timeout=600, extra=["-icount", "shift=0"],
-                        log_path=os.path.join(build, "bench.log"))
-    figures = BENCH.findall(res.output)
+    with concurrent.futures.ThreadPoolExecutor(len(BOOTS)) as pool:
+        runs = [pool.submit(run, build, name, config) for name, config, _ in BOOTS]
+        outputs = [r.result().output for r in runs]
+    figures, failed = [], False
+    for (name, _, must_report), output in zip(BOOTS, outputs):
+        got = parse(output)
+        figures += got
+        for p in problems(output, got, must_report):
+            print(f"bench: {name}: {p} (log: {build}/{name}.log)", file=sys.stderr)
+            failed = True
     for name, value, unit in figures:
         print(f"BENCH {name} {value} {unit}")
     if figures:
-        width = max(len(n) for n, _, _ in figures)
         print()
-        print(f"{'benchmark':<{width}}  {'guest instructions':>18}")
-        for name, value, _ in figures:
-            print(f"{name:<{width}}  {int(value):>18,}")
-    if not figures or "bench: done" not in res.output:
-        print(f"bench: incomplete run (log: {build}/bench.log)", file=sys.stderr)
-        return 1
-    return 0
+        print(table(figures))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

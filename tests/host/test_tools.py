@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Host tests of the build tools: toolchain check and kernel symbol table.
+"""Host tests of the build tools: toolchain check, kernel symbol table and
+the benchmark runner's reading of the guest's output.
 Prints `ok tools.NAME` / `FAIL tools.NAME: reason`; exits 1 on failure."""
 import io
 import os
@@ -8,6 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import bench  # noqa: E402
 import ksyms  # noqa: E402
 
 failed = 0
@@ -71,6 +73,40 @@ def ksyms_emits_header_and_names():
     assert f".long {ksyms.MAGIC:#x}, 2" in text, text
     assert ".long 40, 16" in text and ".long 42, 8" in text, text   # name offsets
     assert '.asciz "bc"' in text
+
+
+BENCH_OUTPUT = """\
+[    0.01] I sched: policy edf
+BENCH null_syscall 49 insns
+schedlab policy=edf task=fast    <1us |####| 183
+BENCH schedlab_edf_p99 401708 ns
+BENCH schedlab_edf_missed 0 deadlines
+bench: done
+"""
+
+
+def bench_reads_figures_with_units():
+    figs = bench.parse(BENCH_OUTPUT)
+    assert figs == [("null_syscall", 49, "insns"), ("schedlab_edf_p99", 401708, "ns"),
+                    ("schedlab_edf_missed", 0, "deadlines")], figs
+    assert bench.problems(BENCH_OUTPUT, figs, "schedlab_edf_p99") == []
+    assert "schedlab_edf_missed" in bench.table(figs)
+
+
+def bench_boots_every_policy():
+    names = [must for _, _, must in bench.BOOTS]
+    assert names == ["schedlab_rr_p99", "schedlab_edf_p99"], names
+    assert any("sched=edf" in cfg and "init.only=schedlab" in cfg
+               for _, cfg, _ in bench.BOOTS)
+
+
+def bench_flags_wrong_policy_and_unfinished_runs():
+    figs = bench.parse(BENCH_OUTPUT)
+    p = bench.problems(BENCH_OUTPUT, figs, "schedlab_rr_p99")
+    assert p == ["no schedlab_rr_p99 (wrong scheduling policy?)"], p
+    p = bench.problems("BENCH x 1 ns\n", [("x", 1, "ns")], "x")
+    assert p == ["no 'bench: done'"], p
+    assert "no figures" in bench.problems("", [], "x")
 
 
 for name, fn in list(globals().items()):

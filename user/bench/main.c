@@ -5,21 +5,23 @@
  * (never across a HLT, whose idle time would warp the clock), minus the
  * cost of reading the TSC, and is printed as `BENCH name value insns`.
  *
+ * user/bench/sched.c has the scheduling benchmarks, which measure time
+ * (ns) across sleeps instead.
+ *
  * Started with startup.arg 0 it measures; child copies of itself run with
  * arg BENCH_CHILD_YIELD (yield forever), BENCH_CHILD_EXIT (exit at once) or
  * one of the IPC peer roles, whose handles arrive in a page mapped at
  * BENCH_BOX_ADDR (bench_spawn_peer).
  */
+#include "bench.h"
+
 #include <libmantra/ipc.h>
-#include <libmantra/mantra.h>
 #include <libmantra/shm_ring.h>
-#include <mantra/syscalls.h>
 #include <stdio.h>
 #include <string.h>
 
 #define RUNS            1001
 #define SPAWN_RUNS      21
-#define BENCH_CHILD_YIELD 1
 #define BENCH_CHILD_EXIT  2
 #define BENCH_CHILD_IPC   3     /* serve the endpoint in box[0] */
 #define BENCH_CHILD_CHAN  4     /* echo channel box[0], waiting on a port */
@@ -33,9 +35,6 @@
 #define SRV_STORE         2     /* copy the data to big + w0 */
 #define SRV_MAP           3     /* map the memory handle, read it, drop it */
 
-/* Kept out of line so `make profile` can find each benchmark by name. */
-#define BENCH_FN __attribute__((noinline))
-
 static uint64_t samples[RUNS];
 
 static inline uint64_t tsc(void)
@@ -45,9 +44,9 @@ static inline uint64_t tsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static uint64_t median(uint64_t *v, size_t n)
+/* Insertion sort: n is small. */
+void bench_sort(uint64_t *v, size_t n)
 {
-	/* insertion sort: n is small */
 	for (size_t i = 1; i < n; i++) {
 		uint64_t x = v[i];
 		size_t j = i;
@@ -55,14 +54,24 @@ static uint64_t median(uint64_t *v, size_t n)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
+}
+
+static uint64_t median(uint64_t *v, size_t n)
+{
+	bench_sort(v, n);
 	return v[n / 2];
 }
 
 static uint64_t tsc_overhead;
 
+void bench_report(const char *name, uint64_t value, const char *unit)
+{
+	printf("BENCH %s %llu %s\n", name, (unsigned long long)value, unit);
+}
+
 static void report(const char *name, uint64_t value)
 {
-	printf("BENCH %s %llu insns\n", name, (unsigned long long)value);
+	bench_report(name, value, "insns");
 }
 
 static void measure_overhead(void)
@@ -204,7 +213,7 @@ static BENCH_FN void bench_spawn(void)
 
 /* ---- IPC ---------------------------------------------------------------- */
 
-static __attribute__((noreturn)) void die(const char *what, mt_status_t st)
+void bench_die(const char *what, mt_status_t st)
 {
 	printf("bench: %s: %s\n", what, mt_status_str(st));
 	mt_process_exit(1);
@@ -228,7 +237,7 @@ static BENCH_FN void bench_spawn_peer(uint64_t arg, const mt_handle_t *give, siz
 
 	st = mt_bootfs_file("bin/bench", &file);
 	if (st < 0)
-		die("bootfs", st);
+		bench_die("bootfs", st);
 	args.name = "peer";
 	args.image = file.data;
 	args.image_size = file.size;
@@ -241,13 +250,13 @@ static BENCH_FN void bench_spawn_peer(uint64_t arg, const mt_handle_t *give, siz
 	    (st = mt_memory_create(MT_PAGE_SIZE, 0, &box)) < 0 ||
 	    (st = mt_vm_map(out->aspace, BENCH_BOX_ADDR, box, 0, MT_PAGE_SIZE,
 			    MT_PROT_READ | MT_MAP_FIXED)) < 0)
-		die("spawn peer", st);
+		bench_die("spawn peer", st);
 	for (size_t i = 0; i < n; i++)
 		if ((st = mt_process_give_handle(out->process, give[i], &vals[i])) < 0)
-			die("give handle", st);
+			bench_die("give handle", st);
 	if ((st = mt_memory_write(box, 0, vals, sizeof(vals))) < 0 ||
 	    (st = mt_spawn_start(out)) < 0)
-		die("start peer", st);
+		bench_die("start peer", st);
 	mt_handle_drop(box);
 }
 
@@ -343,7 +352,7 @@ static BENCH_FN void bench_call(const char *name, mt_handle_t ep, uint64_t info)
 		mt_status_t st = mt_call(ep, &in, &out);
 		samples[i] = net(tsc() - t0);
 		if (st < 0)
-			die(name, st);
+			bench_die(name, st);
 	}
 	report(name, median(samples, RUNS));
 }
@@ -363,7 +372,7 @@ static BENCH_FN void bench_transfer_copy(mt_handle_t ep, struct mt_ipc_buffer *b
 			in.w[0] = off;
 			mt_status_t st = mt_call(ep, &in, &out);
 			if (st < 0)
-				die("transfer_1m_copy", st);
+				bench_die("transfer_1m_copy", st);
 		}
 		samples[i] = net(tsc() - t0);
 	}
@@ -383,7 +392,7 @@ static BENCH_FN void bench_transfer_grant(mt_handle_t ep, struct mt_ipc_buffer *
 		mt_status_t st = mt_map_anon(XFER_SIZE, MT_PROT_READ | MT_PROT_WRITE,
 					     &addr, &mem);
 		if (st < 0)
-			die("transfer_1m_zerocopy map", st);
+			bench_die("transfer_1m_zerocopy map", st);
 		for (uint32_t off = 0; off < XFER_SIZE; off += MT_PAGE_SIZE)
 			*(volatile uint8_t *)(uintptr_t)(addr + off) = (uint8_t)off;
 		buf->handles[0] = mem;
@@ -391,7 +400,7 @@ static BENCH_FN void bench_transfer_grant(mt_handle_t ep, struct mt_ipc_buffer *
 		st = mt_call(ep, &in, &out);
 		samples[i] = net(tsc() - t0);
 		if (st < 0)
-			die("transfer_1m_zerocopy", st);
+			bench_die("transfer_1m_zerocopy", st);
 	}
 	report("transfer_1m_zerocopy", median(samples, XFER_RUNS));
 }
@@ -407,7 +416,7 @@ static BENCH_FN void bench_endpoint(void)
 	if ((st = mt_ipc_buffer_alloc(&buf)) < 0 ||
 	    (st = mt_endpoint_create(&ep)) < 0 ||
 	    (st = mt_handle_duplicate(ep, MT_RIGHT_SAME, &give)) < 0)
-		die("endpoint", st);
+		bench_die("endpoint", st);
 	bench_spawn_peer(BENCH_CHILD_IPC, &give, 1, &peer);
 	bench_call("ipc_call_roundtrip", ep, MT_IPC_INFO(SRV_ECHO, 0, 0));
 	bench_call("ipc_call_roundtrip_slowpath", ep,
@@ -461,14 +470,14 @@ static BENCH_FN void bench_channel(void)
 	if ((st = mt_channel_create(&a, &b)) < 0 ||
 	    (st = mt_port_create(&port)) < 0 ||
 	    (st = mt_port_watch(port, a, MT_SIGNAL_READABLE, 1, MT_PORT_REPEATING)) < 0)
-		die("channel", st);
+		bench_die("channel", st);
 	bench_spawn_peer(BENCH_CHILD_CHAN, &b, 1, &peer);
 	for (size_t i = 0; i < 100 + RUNS; i++) {
 		uint64_t t0 = tsc();
 		if ((st = mt_channel_write(a, msg, sizeof(msg), NULL, 0, 0)) < 0 ||
 		    (st = mt_port_wait(port, MT_TIME_INFINITE, &pkt)) < 0 ||
 		    (st = mt_channel_read(a, msg, sizeof(msg), NULL, 0, &actual)) < 0)
-			die("chan_roundtrip_64b", st);
+			bench_die("chan_roundtrip_64b", st);
 		if (i >= 100)
 			samples[i - 100] = net(tsc() - t0);
 	}
@@ -507,12 +516,12 @@ static BENCH_FN void bench_port_wakeup(void)
 	    (st = mt_thread_create(mt_startup()->self_process, "ponger", 6, &th)) < 0 ||
 	    (st = mt_thread_start(th, (uint64_t)(uintptr_t)port_ponger,
 				  stack + 64 * 1024 - 8, 0, 0)) < 0)
-		die("port_wakeup", st);
+		bench_die("port_wakeup", st);
 	for (size_t i = 0; i < 100 + RUNS; i++) {
 		uint64_t t0 = tsc();
 		if ((st = mt_port_queue(wake_ports[0], &pkt)) < 0 ||
 		    (st = mt_port_wait(wake_ports[1], MT_TIME_INFINITE, &pkt)) < 0)
-			die("port_wakeup", st);
+			bench_die("port_wakeup", st);
 		if (i >= 100)
 			samples[i - 100] = net(tsc() - t0);
 	}
@@ -552,7 +561,7 @@ static BENCH_FN void bench_shm_ring(void)
 	    (st = mt_shm_ring_create(16, &ack)) < 0 ||
 	    (st = mt_shm_ring_share(&req, &give[0], &give[1])) < 0 ||
 	    (st = mt_shm_ring_share(&ack, &give[2], &give[3])) < 0)
-		die("shm ring", st);
+		bench_die("shm ring", st);
 	bench_spawn_peer(BENCH_CHILD_SHM, give, 4, &peer);
 	for (size_t i = 0; i < 10 + RUNS; i++) {
 		uint64_t t0 = tsc();
@@ -560,10 +569,10 @@ static BENCH_FN void bench_shm_ring(void)
 			msg[0] = (uint64_t)k;
 			msg[1] = k == SHM_BURST - 1;
 			if ((st = mt_shm_ring_send(&req, msg, MT_TIME_INFINITE)) < 0)
-				die("shm_ring_msg send", st);
+				bench_die("shm_ring_msg send", st);
 		}
 		if ((st = mt_shm_ring_recv(&ack, msg, MT_TIME_INFINITE)) < 0)
-			die("shm_ring_msg ack", st);
+			bench_die("shm_ring_msg ack", st);
 		if (i >= 10)
 			samples[i - 10] = net(tsc() - t0);
 	}
@@ -573,9 +582,32 @@ static BENCH_FN void bench_shm_ring(void)
 	mt_shm_ring_close(&ack);
 }
 
+/* The benchmarks in the order they run; `init.only=NAME` on the kernel
+ * command line runs just one (tools/bench.py runs schedlab alone in its
+ * second boot, under sched=edf). */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} benchmarks[] = {
+	{ "null_syscall", bench_null_syscall },
+	{ "thread_switch", bench_thread_switch },
+	{ "process_switch", bench_process_switch },
+	{ "page_fault", bench_page_fault },
+	{ "map_unmap", bench_map_unmap },
+	{ "spawn", bench_spawn },
+	{ "endpoint", bench_endpoint },
+	{ "channel", bench_channel },
+	{ "port_wakeup", bench_port_wakeup },
+	{ "shm_ring", bench_shm_ring },
+	{ "rt_wakeup_latency", bench_rt_wakeup_latency },
+	{ "schedlab", bench_schedlab },
+};
+
 int main(void)
 {
 	const struct mt_startup *startup = mt_startup();
+	char only[32] = "";
+	bool ran = false;
 
 	if (startup->arg == BENCH_CHILD_YIELD)
 		yield_forever();
@@ -587,17 +619,18 @@ int main(void)
 		child_chan_echo();
 	if (startup->arg == BENCH_CHILD_SHM)
 		child_shm();
+	(void)mt_startup_arg("only", only, sizeof(only));
 	measure_overhead();
-	bench_null_syscall();
-	bench_thread_switch();
-	bench_process_switch();
-	bench_page_fault();
-	bench_map_unmap();
-	bench_spawn();
-	bench_endpoint();
-	bench_channel();
-	bench_port_wakeup();
-	bench_shm_ring();
+	for (size_t i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++) {
+		if (only[0] && strcmp(only, benchmarks[i].name) != 0)
+			continue;
+		benchmarks[i].run();
+		ran = true;
+	}
+	if (!ran) {
+		printf("bench: no benchmark named '%s'\n", only);
+		return 1;
+	}
 	printf("bench: done\n");
 	return 0;
 }
