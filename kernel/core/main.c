@@ -17,6 +17,7 @@
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
 #include <kernel/sched.h>
+#include <kernel/spinlock.h>
 #include <kernel/slab.h>
 #include <kernel/stackprot.h>
 #include <string/string.h>
@@ -60,6 +61,8 @@ static void apply_cmdline(void)
 	}
 	if (cmdline_get("debug", val, sizeof(val)) && cmdline_list_has(val, "slab"))
 		kmem_set_debug(true);
+	if (cmdline_get("debug", val, sizeof(val)) && cmdline_list_has(val, "locks"))
+		lockdep_on = true;
 	klog(LOG_INFO, "boot: command line \"%s\"\n", cmdline_get_all());
 }
 

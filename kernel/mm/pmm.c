@@ -37,7 +37,7 @@ struct pmm_state {
 	size_t hint;            /* next-fit: word where the search starts; lock */
 };
 
-static struct pmm_state pmm = { .lock = SPINLOCK_INIT("pmm") };
+static struct pmm_state pmm = { .lock = SPINLOCK_INIT_RANK("pmm", LOCK_RANK_PMM) };
 
 /* ---- bitmap helpers (caller owns the map) ------------------------------ */
 
@@ -167,7 +167,7 @@ static void pmm_fill_maps(const struct pmm_range *r, size_t count,
 /* Forget everything: the pmm manages no memory.  Init only. */
 static void pmm_reset(void)
 {
-	pmm = (struct pmm_state){ .lock = SPINLOCK_INIT("pmm") };
+	pmm = (struct pmm_state){ .lock = SPINLOCK_INIT_RANK("pmm", LOCK_RANK_PMM) };
 }
 
 int pmm_init(const struct pmm_range *usable, size_t count)

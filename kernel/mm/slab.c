@@ -92,7 +92,7 @@ void kmem_set_debug(bool on)
 {
 	kmem_debug = on;
 }
-static spinlock_t kmem_registry_lock = SPINLOCK_INIT("kmem_registry");
+static spinlock_t kmem_registry_lock = SPINLOCK_INIT_RANK("kmem_registry", LOCK_RANK_KMEM_REGISTRY);
 static struct kmem_cache *kmalloc_caches[KMALLOC_CLASSES];
 
 static const char *const kmalloc_names[KMALLOC_CLASSES] = {
@@ -144,7 +144,7 @@ static void kmem_copy_name(char *dst, const char *src)
 static bool kmem_cache_setup(struct kmem_cache *c, const char *name,
 			     size_t size, size_t align)
 {
-	*c = (struct kmem_cache){ .lock = SPINLOCK_INIT("kmem_cache") };
+	*c = (struct kmem_cache){ .lock = SPINLOCK_INIT_RANK("kmem_cache", LOCK_RANK_KMEM_CACHE) };
 	kmem_copy_name(c->name, name);
 	c->lock.name = c->name;
 	c->size = size;

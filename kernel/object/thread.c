@@ -434,6 +434,12 @@ static void thread_sched_apply(struct thread *t, bool passive, uint32_t sched_cl
 	if (!t->passive && !t->sc)
 		t->sc = &t->own_sc;
 	sched_context_changed(t);
+	/* The context may be lent down a chain of calls: the thread at its
+	 * end runs (or is queued) on it too (found by the fuzzer). */
+	for (struct thread *u = t; u->ipc.state == IPC_WAIT_REPLY && u->ipc.served_by;
+	     u = u->ipc.served_by)
+		if (u->ipc.served_by->sc == &t->own_sc)
+			sched_context_changed(u->ipc.served_by);
 	arch_irq_restore(s);
 }
 

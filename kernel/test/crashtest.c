@@ -4,6 +4,7 @@
  * a KERNEL PANIC report naming the faulting function.  Every function is
  * noinline so it shows up in the backtrace under its own name.
  */
+#include <kernel/spinlock.h>
 #include <kernel/boot.h>
 #include <kernel/ktest.h>
 #include <kernel/log.h>
@@ -78,10 +79,23 @@ __attribute__((noinline)) void crashtest_smep(void)
 	((void (*)(void))va)();
 }
 
+/* Two locks taken against their ranks (needs debug=locks). */
+__attribute__((noinline)) void crashtest_lock_order(void)
+{
+	static spinlock_t inner = SPINLOCK_INIT_RANK("test-inner", LOCK_RANK_TEST);
+	static spinlock_t outer = SPINLOCK_INIT_RANK("test-outer", LOCK_RANK_PMM);
+
+	spin_lock(&inner);
+	spin_lock(&outer);
+	spin_unlock(&outer);
+	spin_unlock(&inner);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } crashtests[] = {
+	{ "lock_order", crashtest_lock_order },
 	{ "page_fault", crashtest_page_fault },
 	{ "stack_overflow", crashtest_stack_overflow },
 	{ "exec_data", crashtest_exec_data },

@@ -94,10 +94,11 @@ def bench_reads_figures_with_units():
 
 
 def bench_boots_every_policy():
-    names = [must for _, _, must in bench.BOOTS]
-    assert names == ["schedlab_rr_p99", "schedlab_edf_p99"], names
+    names = [must for _, _, must, _ in bench.BOOTS]
+    assert names == ["schedlab_rr_p99", "schedlab_edf_p99", "ipc_call_roundtrip_xcpu"], names
     assert any("sched=edf" in cfg and "init.only=schedlab" in cfg
-               for _, cfg, _ in bench.BOOTS)
+               for _, cfg, _, _ in bench.BOOTS)
+    assert any(smp == 2 and "init.only=xcpu" in cfg for _, cfg, _, smp in bench.BOOTS)
 
 
 def bench_flags_wrong_policy_and_unfinished_runs():

@@ -102,7 +102,7 @@ CASES = [
          forbid=[NO_PANIC, r" W ", r" E ", r"init: .*(skipped|failed|cannot|faulted)",
                  r"init: init ended"],
          stop_on=r"MantraInit: \d+ services running", timeout=30),
-    dict(name="selftest", config="loglevel=info selftest=all debug=slab",
+    dict(name="selftest", config="loglevel=info selftest=all debug=slab,locks",
          expect=[r"selftest: \d+ passed, 0 failed"], forbid=[NO_PANIC],
          exit=EXIT_TESTS_PASSED, guest=True),
     # The smp.* kernel tests again with 2 CPUs, and every kernel test with
@@ -112,7 +112,7 @@ CASES = [
          expect=[r"I smp: 2 CPUs online", r"selftest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True),
     dict(name="selftest_smp4", smp=4, prefix="smp4.",
-         config="loglevel=info selftest=all debug=slab smp.expect=4",
+         config="loglevel=info selftest=all debug=slab,locks smp.expect=4",
          expect=[r"I smp: 4 CPUs online", r"selftest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True),
     dict(name="boot_without_config", config=False,
@@ -145,7 +145,7 @@ CASES = [
          forbid=[NO_PANIC], stop_on=BOOTED),
     # The in-guest suite (tests/guest/, bin/testinit) as init: every test
     # in its own process; the kernel powers off when init exits.
-    dict(name="guest_suite", config="loglevel=info init=bin/testinit debug=slab",
+    dict(name="guest_suite", config="loglevel=info init=bin/testinit debug=slab,locks",
          expect=[r"guest: \d+ passed, 0 failed", r"ioapic: \d+ I/O APICs?, \d+ inputs",
                  # written through bin/uart16550 (uart.serves_and_restarts)
                  r"uart16550: hello through the driver",
@@ -164,11 +164,11 @@ CASES = [
     # The whole in-guest suite again on 2 and 4 CPUs (docs/smp.md): its
     # results are counted again, prefixed smp2. and smp4.
     dict(name="guest_suite_smp2", smp=2, prefix="smp2.",
-         config="loglevel=info init=bin/testinit debug=slab",
+         config="loglevel=info init=bin/testinit debug=slab,locks",
          expect=[r"sched: policy rr, 2 CPUs", r"guest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=300),
     dict(name="guest_suite_smp4", smp=4, prefix="smp4.",
-         config="loglevel=info init=bin/testinit debug=slab",
+         config="loglevel=info init=bin/testinit debug=slab,locks",
          expect=[r"sched: policy rr, 4 CPUs", r"guest: \d+ passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=400),
     dict(name="guest_sched_edf",
@@ -193,9 +193,19 @@ CASES = [
     # checker between batches, a leak check at the end.  `make fuzz` runs
     # a long one (tools/sysfuzz.py).
     dict(name="sysfuzz",
-         config="loglevel=warn init=bin/sysfuzz debug=slab init.calls=150000 init.seed=1",
+         config="loglevel=warn init=bin/sysfuzz debug=slab,locks init.calls=150000 init.seed=1",
          expect=[r"ok fuzz\.syscalls: \d+ calls, 0 kernel faults"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
+    # The same campaign on two CPUs (another seed): the big kernel lock and
+    # cross-CPU wakeups under random calls.
+    dict(name="sysfuzz_smp2", smp=2, prefix="smp2.",
+         config="loglevel=warn init=bin/sysfuzz debug=slab,locks init.calls=150000 init.seed=2",
+         expect=[r"ok fuzz\.syscalls: \d+ calls, 0 kernel faults"],
+         forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
+    dict(name="panic_lock_order", config="loglevel=info debug=locks crashtest=lock_order",
+         expect=[r"KERNEL PANIC: lock order: CPU 0 takes pmm|KERNEL PANIC: lock order: CPU 0 takes test-outer \(rank 30\) holding test-inner \(rank 90\)",
+                 r"crashtest_lock_order\+0x", r"system halted"],
+         exit=EXIT_PANIC),
     panic_case("page_fault", "page_fault",
                r"page fault at 0xdead0000: not-present page on write",
                "crashtest_page_fault"),

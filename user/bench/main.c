@@ -582,6 +582,115 @@ static BENCH_FN void bench_shm_ring(void)
 	mt_shm_ring_close(&ack);
 }
 
+/* ---- Across CPUs (a boot with two CPUs: tools/bench.py) --------------- */
+
+static mt_handle_t xcpu_ep;
+static volatile uint64_t *xcpu_page;
+static volatile bool xcpu_stop;
+
+/* Our own thread pinned to `cpus` running fn(arg); waits for it. */
+static BENCH_FN void run_pinned(void (*fn)(void *), void *arg, uint64_t cpus)
+{
+	static uint8_t stack[64 * 1024] __attribute__((aligned(16)));
+	mt_handle_t th;
+	mt_signals_t seen;
+	mt_status_t st;
+
+	if ((st = mt_thread_create(mt_startup()->self_process, "pinned", 6, &th)) < 0 ||
+	    (st = mt_thread_set_affinity(th, cpus)) < 0 ||
+	    (st = mt_thread_start(th, (uint64_t)(uintptr_t)fn,
+				  (uint64_t)(uintptr_t)(stack + sizeof(stack) - 8),
+				  (uint64_t)(uintptr_t)arg, 0)) < 0)
+		bench_die("pinned thread", st);
+	(void)mt_object_wait_one(th, MT_SIGNAL_TERMINATED, MT_TIME_INFINITE, &seen);
+	mt_handle_drop(th);
+}
+
+static BENCH_FN void xcpu_client(void *arg)
+{
+	(void)arg;
+	bench_call("ipc_call_roundtrip_xcpu", xcpu_ep, MT_IPC_INFO(SRV_ECHO, 0, 0));
+	(void)mt_thread_exit();
+}
+
+/* Keeps the address space active on CPU 1, the page in its TLB. */
+static BENCH_FN void tlb_reader(void *arg)
+{
+	(void)arg;
+	while (!xcpu_stop)
+		if (xcpu_page)
+			(void)*xcpu_page;
+	(void)mt_thread_exit();
+}
+
+/* Unmapping a page of an address space that runs on the other CPU: the
+ * page-table change and the shootdown (a cross-call to that CPU). */
+static BENCH_FN void tlb_unmapper(void *arg)
+{
+	mt_handle_t mem;
+	mt_status_t st;
+
+	(void)arg;
+	if ((st = mt_memory_create(MT_PAGE_SIZE, 0, &mem)) < 0)
+		bench_die("tlb_shootdown", st);
+	for (size_t i = 0; i < RUNS; i++) {
+		st = mt_vm_map(mt_startup()->self_aspace, 0, mem, 0, MT_PAGE_SIZE,
+			       MT_PROT_READ);
+		if (st < 0)
+			bench_die("tlb_shootdown map", st);
+		xcpu_page = (volatile uint64_t *)(uintptr_t)st;
+		(void)*xcpu_page;               /* mapped now, not at the fault */
+		uint64_t t0 = tsc();
+		uint64_t addr = (uint64_t)(uintptr_t)xcpu_page;
+		xcpu_page = NULL;
+		st = mt_vm_unmap(mt_startup()->self_aspace, addr, MT_PAGE_SIZE);
+		samples[i] = net(tsc() - t0);
+		if (st < 0)
+			bench_die("tlb_shootdown unmap", st);
+	}
+	report("tlb_shootdown", median(samples, RUNS));
+	mt_handle_drop(mem);
+	(void)mt_thread_exit();
+}
+
+static void tlb_reader_thread(void *arg)
+{
+	tlb_reader(arg);
+}
+
+static BENCH_FN void bench_xcpu(void)
+{
+	struct mt_spawn_result peer;
+	mt_handle_t give, reader;
+	mt_status_t st;
+	static uint8_t rstack[16 * 1024] __attribute__((aligned(16)));
+
+	if (mt_thread_create(mt_startup()->self_process, "probe", 5, &reader) < 0 ||
+	    mt_thread_set_affinity(reader, 2) < 0) {
+		printf("bench: xcpu needs two CPUs (boot with --smp 2)\n");
+		return;
+	}
+	if ((st = mt_endpoint_create(&xcpu_ep)) < 0 ||
+	    (st = mt_handle_duplicate(xcpu_ep, MT_RIGHT_SAME, &give)) < 0)
+		bench_die("xcpu", st);
+	bench_spawn_peer(BENCH_CHILD_IPC, &give, 1, &peer);
+	if ((st = mt_thread_set_affinity(peer.thread, 2)) < 0)
+		bench_die("xcpu affinity", st);
+	run_pinned(xcpu_client, NULL, 1);
+	bench_kill_peer(&peer);
+	mt_handle_drop(xcpu_ep);
+	/* The reader on CPU 1 (already pinned), the unmapper on CPU 0. */
+	if ((st = mt_thread_start(reader, (uint64_t)(uintptr_t)tlb_reader_thread,
+				  (uint64_t)(uintptr_t)(rstack + sizeof(rstack) - 8),
+				  0, 0)) < 0)
+		bench_die("tlb reader", st);
+	run_pinned(tlb_unmapper, NULL, 1);
+	xcpu_stop = true;
+	mt_signals_t seen;
+	(void)mt_object_wait_one(reader, MT_SIGNAL_TERMINATED, MT_TIME_INFINITE, &seen);
+	mt_handle_drop(reader);
+}
+
 /* The benchmarks in the order they run; `init.only=NAME` on the kernel
  * command line runs just one (tools/bench.py runs schedlab alone in its
  * second boot, under sched=edf). */
@@ -601,6 +710,7 @@ static const struct {
 	{ "shm_ring", bench_shm_ring },
 	{ "rt_wakeup_latency", bench_rt_wakeup_latency },
 	{ "schedlab", bench_schedlab },
+	{ "xcpu", bench_xcpu },
 };
 
 int main(void)

@@ -56,7 +56,7 @@ static struct ioapic ioapics[MAX_IOAPICS];
 static unsigned ioapic_count;
 static uint32_t gsi_end;                /* inputs 0..gsi_end-1 may exist */
 static struct irq_binding bindings[GSI_MAX];
-static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic");
+static spinlock_t ioapic_lock = SPINLOCK_INIT_RANK("ioapic", LOCK_RANK_IOAPIC);
 
 /* ---- I/O ports ----------------------------------------------------------- */
 
