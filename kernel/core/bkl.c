@@ -12,7 +12,8 @@ static uint64_t acquired, contended;
 
 /* A CPU waiting this long for the lock is deadlocked (kernel paths are
  * short): panic with every CPU's backtrace rather than hang. */
-#define BKL_WATCHDOG_NS 20000000000LL   /* generous: emulated CPUs on a busy host */
+uint32_t watchdog_seconds = 20;         /* generous: emulated CPUs on a busy
+					   host; `watchdog=N` sets it */
 
 /* Called while waiting: `since` is when this wait began (0: first call). */
 static void bkl_watchdog(int64_t *since)
@@ -21,7 +22,7 @@ static void bkl_watchdog(int64_t *since)
 
 	if (!*since)
 		*since = now;
-	else if (now - *since > BKL_WATCHDOG_NS)
+	else if (now - *since > (int64_t)watchdog_seconds * 1000000000LL)
 		panic("watchdog: CPU %u waited %lld ms for the big kernel lock, "
 		      "held by CPU %d (deadlock)", arch_cpu_id(),
 		      (long long)((now - *since) / 1000000), (int)bkl_owner);

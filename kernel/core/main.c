@@ -16,6 +16,7 @@
 #include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
+#include <kernel/bkl.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/slab.h>
@@ -63,6 +64,8 @@ static void apply_cmdline(void)
 		kmem_set_debug(true);
 	if (cmdline_get("debug", val, sizeof(val)) && cmdline_list_has(val, "locks"))
 		lockdep_on = true;
+	if (cmdline_get("watchdog", val, sizeof(val)) && val[0] >= '1' && val[0] <= '9')
+		watchdog_seconds = (uint32_t)(val[0] - '0');
 	klog(LOG_INFO, "boot: command line \"%s\"\n", cmdline_get_all());
 }
 

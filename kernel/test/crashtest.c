@@ -4,6 +4,7 @@
  * a KERNEL PANIC report naming the faulting function.  Every function is
  * noinline so it shows up in the backtrace under its own name.
  */
+#include <kernel/bkl.h>
 #include <kernel/spinlock.h>
 #include <kernel/boot.h>
 #include <kernel/ktest.h>
@@ -91,11 +92,31 @@ __attribute__((noinline)) void crashtest_lock_order(void)
 	spin_unlock(&inner);
 }
 
+/* A deadlock on two CPUs: this one holds the big kernel lock and waits
+ * for a cross-call whose function, on the other CPU, waits for the lock
+ * with interrupts off.  The watchdog (`watchdog=N`) must turn it into a
+ * panic with both CPUs' backtraces. */
+static void crashtest_take_bkl(void *arg)
+{
+	(void)arg;
+	bkl_acquire();
+}
+
+__attribute__((noinline)) void crashtest_deadlock(void)
+{
+	if (arch_cpu_count() < 2)
+		panic("crashtest deadlock needs two CPUs");
+	bkl_on = true;
+	bkl_acquire();
+	(void)arch_cpu_call(1, crashtest_take_bkl, NULL);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } crashtests[] = {
 	{ "lock_order", crashtest_lock_order },
+	{ "deadlock", crashtest_deadlock },
 	{ "page_fault", crashtest_page_fault },
 	{ "stack_overflow", crashtest_stack_overflow },
 	{ "exec_data", crashtest_exec_data },

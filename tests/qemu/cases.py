@@ -206,6 +206,13 @@ CASES = [
          expect=[r"KERNEL PANIC: lock order: CPU 0 takes pmm|KERNEL PANIC: lock order: CPU 0 takes test-outer \(rank 30\) holding test-inner \(rank 90\)",
                  r"crashtest_lock_order\+0x", r"system halted"],
          exit=EXIT_PANIC),
+    # A deadlock across two CPUs: the watchdog makes it a panic that shows
+    # where every CPU is (docs/smp.md).
+    dict(name="panic_deadlock_watchdog", smp=2,
+         config="loglevel=info crashtest=deadlock watchdog=2",
+         expect=[r"KERNEL PANIC: watchdog: CPU \d", r"other CPUs:", r"CPU \d:\nbacktrace:",
+                 r"bkl_acquire\+0x", r"crashtest_", r"system halted"],
+         exit=EXIT_PANIC),
     panic_case("page_fault", "page_fault",
                r"page fault at 0xdead0000: not-present page on write",
                "crashtest_page_fault"),

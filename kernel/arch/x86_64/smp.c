@@ -16,6 +16,7 @@
 #include <arch/smp.h>
 #include <arch/x86.h>
 #include <kernel/arch.h>
+#include <kernel/bkl.h>
 #include <kernel/boot.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
@@ -207,8 +208,6 @@ void arch_tlb_flush_others(vaddr_t va, size_t len)
 			arch_tlb_flush_cpu(c, va, len);
 }
 
-/* A CPU that does not run a cross-call for this long never will. */
-#define CALL_WATCHDOG_SECONDS 20
 
 /* Run fn(arg) on `cpu` and wait until it has returned.  On this CPU it is
  * a plain call.  Interrupts are off while waiting, and the caller serves
@@ -243,9 +242,9 @@ int arch_cpu_call(unsigned cpu, void (*fn)(void *arg), void *arg)
 	for (uint64_t t0 = rdtsc(); __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) != req; ) {
 		mailbox_run(self);
 		arch_cpu_relax();
-		if (rdtsc() - t0 > CALL_WATCHDOG_SECONDS * tsc_hz())
+		if (rdtsc() - t0 > watchdog_seconds * tsc_hz())
 			panic("watchdog: CPU %u did not answer CPU %u's cross-call "
-			      "in %d s (deadlock)", cpu, self->cpu, CALL_WATCHDOG_SECONDS);
+			      "in %u s (deadlock)", cpu, self->cpu, watchdog_seconds);
 	}
 	__atomic_store_n(&m->lock, 0, __ATOMIC_RELEASE);
 	arch_irq_restore(s);

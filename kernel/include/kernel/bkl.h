@@ -28,6 +28,10 @@
 
 extern bool bkl_on;
 
+/* How long a CPU may wait for the lock or for a cross-call before the
+ * watchdog calls it a deadlock and panics (`watchdog=SECONDS`). */
+extern uint32_t watchdog_seconds;
+
 /* Take the lock (or one more hold on it).  Interrupts may be on or off. */
 void bkl_acquire(void);
 /* Drop one hold; the last one releases the lock. */
