@@ -13,6 +13,7 @@
 #define BACKTRACE_MAX     32
 
 static volatile int panicking;
+static volatile unsigned panic_cpu;
 static int frame_number;
 
 void panic_begin(const char *reason)
@@ -20,8 +21,13 @@ void panic_begin(const char *reason)
 	arch_irq_disable();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST)) {
 		klog_raw("KERNEL PANIC (nested): %s\n", reason);
-		panic_end();
+		if (panic_cpu == arch_cpu_id())
+			panic_end();
+		/* Another CPU's panic is under way: wait for its NMI, which
+		 * prints where this CPU is (panic_other_cpu). */
+		arch_halt_forever();
 	}
+	panic_cpu = arch_cpu_id();
 	klog_raw("\nKERNEL PANIC: %s\n", reason);
 }
 

@@ -8,6 +8,7 @@
 #include <kernel/log.h>
 #include <kernel/pmm.h>
 #include <kernel/process.h>
+#include <kernel/sched.h>
 #include <kernel/slab.h>
 #include <kernel/syscall.h>
 #include <kernel/usercopy.h>
@@ -86,6 +87,7 @@ mt_status_t sys_debug_stats(mt_handle_t log, uintptr_t stats)
 		.live_processes = process_live_count(),
 		.heap_bytes = kmem_bytes_in_use(),
 		.live_caps = cap_live_count(),
+		.idle_ns = sched_idle_ns(),
 	};
 	return copy_to_user(stats, &ks, sizeof(ks));
 }

@@ -28,6 +28,7 @@ static struct list_node zombies = LIST_INIT(zombies);
 static struct run_queue run_queues[SCHED_CPUS_MAX];
 static unsigned ncpus = 1;              /* CPUs that schedule */
 static volatile bool cpus_go;           /* sched_start_cpus() was called */
+static mt_time_t idle_ns[SCHED_CPUS_MAX];   /* halted, per CPU */
 
 static const struct sched_policy *const policies[] = { &sched_rr, &sched_edf };
 
@@ -586,14 +587,27 @@ void sched_check(struct sched_census *out)
 	}
 }
 
+mt_time_t sched_idle_ns(void)
+{
+	mt_time_t sum = 0;
+
+	for (unsigned c = 0; c < SCHED_CPUS_MAX; c++)
+		sum += idle_ns[c];
+	return sum;
+}
+
 void sched_idle_loop(void)
 {
 	for (;;) {
+		mt_time_t t0;
+
 		arch_irq_disable();
 		if (percpu()->need_resched)
 			schedule();
 		bkl_release();
-		arch_wait_for_interrupt();
+		t0 = time_now();
+		arch_wait_for_interrupt();      /* the interrupt runs first */
+		idle_ns[arch_cpu_id()] += time_now() - t0;
 		bkl_acquire();
 	}
 }

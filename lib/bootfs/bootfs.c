@@ -27,18 +27,51 @@ static uint64_t bootfs_rd64(const uint8_t *p)
 }
 
 /* Continue a CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's crc32())
- * over n bytes; start with crc = 0.  Bitwise: the archive is checked once
- * per boot, and no table means nothing to get wrong. */
+ * over n bytes; start with crc = 0.  Slicing by 8 (Intel's method: eight
+ * tables, eight bytes per step), about three instructions a byte against
+ * forty for the bitwise loop: the kernel checks the whole archive at every
+ * boot.  The tables are built on first use from the bitwise definition. */
+static uint32_t crc_table[8][256];
+static bool crc_ready;
+
+static void bootfs_crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+					  crc_table[0][crc_table[t - 1][i] & 0xff];
+	crc_ready = true;
+}
+
 static uint32_t bootfs_crc32(uint32_t crc, const uint8_t *p, uint64_t n)
 {
+	if (!crc_ready)
+		bootfs_crc_init();
 	crc = ~crc;
-	while (n--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	while (n && ((uintptr_t)p & 7)) {
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		n--;
 	}
+	for (; n >= 8; n -= 8, p += 8) {
+		uint32_t lo = crc ^ bootfs_rd32(p), hi = bootfs_rd32(p + 4);
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+	}
+	while (n--)
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
+
+static int bootfs_open_common(struct bootfs *fs, const void *base, size_t size,
+			      const char **why);
 
 /* Record a failure about entry `index` as "entry <index> <what>" in
  * fs->why; returns err for the caller to pass up. */
@@ -225,7 +258,7 @@ static int bootfs_check_data(struct bootfs *fs, const struct bootfs_hdr *h,
 	if (off < *data_end)
 		return bootfs_entry_fail(fs, BOOTFS_ERR_OVERLAP, i,
 					 "data overlaps previous file", why);
-	if (bootfs_crc32(0, fs->base + off, len) != crc)
+	if (!fs->trusted && bootfs_crc32(0, fs->base + off, len) != crc)
 		return bootfs_entry_fail(fs, BOOTFS_ERR_CHECKSUM, i,
 					 "checksum mismatch", why);
 	*data_end = off + len;
@@ -260,6 +293,22 @@ static int bootfs_check_entries(struct bootfs *fs, const struct bootfs_hdr *h,
 
 int bootfs_open(struct bootfs *fs, const void *base, size_t size,
 		const char **why)
+{
+	if (fs)
+		fs->trusted = false;
+	return bootfs_open_common(fs, base, size, why);
+}
+
+int bootfs_open_trusted(struct bootfs *fs, const void *base, size_t size,
+			const char **why)
+{
+	if (fs)
+		fs->trusted = true;
+	return bootfs_open_common(fs, base, size, why);
+}
+
+static int bootfs_open_common(struct bootfs *fs, const void *base, size_t size,
+			      const char **why)
 {
 	struct bootfs_hdr h;
 	int err;

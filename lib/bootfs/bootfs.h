@@ -44,6 +44,7 @@ struct bootfs {
 	uint32_t entry_size;
 	const uint8_t *names;    /* name table */
 	char why[64];            /* last bootfs_open() failure message */
+	bool trusted;            /* opened without the files' checksums */
 };
 
 /* One file, pointing into the archive (which must stay mapped). */
@@ -61,6 +62,12 @@ struct bootfs_file {
  * Reads only inside base[0..size). */
 int bootfs_open(struct bootfs *fs, const void *base, size_t size,
 		const char **why) __attribute__((warn_unused_result));
+
+/* The same without checking each file's CRC (the structure and the
+ * metadata CRC still are): for an archive already checked by someone
+ * trusted, like the kernel's for user space, read-only. */
+int bootfs_open_trusted(struct bootfs *fs, const void *base, size_t size,
+			const char **why) __attribute__((warn_unused_result));
 
 /* Number of files in an opened archive. */
 size_t bootfs_count(const struct bootfs *fs);

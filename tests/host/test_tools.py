@@ -95,7 +95,8 @@ def bench_reads_figures_with_units():
 
 def bench_boots_every_policy():
     names = [must for _, _, must, _ in bench.BOOTS]
-    assert names == ["schedlab_rr_p99", "schedlab_edf_p99", "ipc_call_roundtrip_xcpu"], names
+    assert names == ["schedlab_rr_p99", "schedlab_edf_p99", "ipc_call_roundtrip_xcpu",
+                     "boot_to_shell"], names
     assert any("sched=edf" in cfg and "init.only=schedlab" in cfg
                for _, cfg, _, _ in bench.BOOTS)
     assert any(smp == 2 and "init.only=xcpu" in cfg for _, cfg, _, smp in bench.BOOTS)
@@ -108,6 +109,9 @@ def bench_flags_wrong_policy_and_unfinished_runs():
     p = bench.problems("BENCH x 1 ns\n", [("x", 1, "ns")], "x")
     assert p == ["no 'bench: done'"], p
     assert "no figures" in bench.problems("", [], "x")
+    # The boot-to-shell boot never says 'bench: done' (msh keeps running).
+    out = "BENCH boot_to_shell 123 insns\n"
+    assert bench.problems(out, bench.parse(out), "boot_to_shell") == []
 
 
 for name, fn in list(globals().items()):

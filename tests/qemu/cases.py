@@ -91,6 +91,21 @@ def loader_refuses(name, mutation, why):
     )
 
 
+SERVICES_UP = r"MantraInit: \d+ services running"
+SHELL_MANIFEST = "loglevel=info init.manifest=test/shell.manifest"
+
+
+def shell_case(name, commands, expect, config=None, forbid=(), timeout=60):
+    """A boot to msh: type `commands` ((regex, bytes) pairs), then
+    `echo case-done`; the case ends when that is answered."""
+    return dict(
+        name=f"shell_{name}", config=config,
+        input=list(commands) + [(r"msh> ", b"echo case-done\r")],
+        expect=[r"msh> "] + list(expect) + [r"\ncase-done\n"],
+        forbid=[NO_PANIC, r"init: init ended", *forbid],
+        stop_on=r"\ncase-done\r?\n", timeout=timeout)
+
+
 CASES = [
     dict(name="boot_default_image",
          expect=[r"MantraBoot \d+\.\d+", r"I MantraCore \d+\.\d+\.\d+ ",
@@ -188,6 +203,53 @@ CASES = [
          expect=[r"uart-input: got hello-mantra\n", r"uart-input: got again second-line\n",
                  r"guest: 1 passed, 0 failed"],
          forbid=[NO_PANIC], exit=EXIT_TESTS_PASSED, guest=True, timeout=120),
+    # The default boot to a working shell (docs/init.md#the-serial-console):
+    # init starts logd, the 16550 driver (its I/O ports and IRQ carved by
+    # init, the endpoint it serves published as `console`) and msh, whose
+    # prompt comes through the driver; the runner types commands into
+    # COM1 and reads the answers.  Each case ends with `echo case-done`.
+    shell_case("prompt", [(r"msh> ", b"help\r"), (r"msh> ", b"echo $?\r")],
+               [r"MantraOS msh: type help", r"  ps +.*\n", r"  kill +NAME", r"echo \$\?\n0\n"]),
+    shell_case("ps_services_mem",
+               [(SERVICES_UP, b"ps\r"), (r"msh> ", b"services\r"), (r"msh> ", b"mem\r")],
+               [r"SERVICE +STATE +KOID +RESTARTS +LAST-EXIT\n",
+                r"logd +running +\d+ +0 +0\n", r"uart16550 +running +\d+ +0 +0\n",
+                r"msh +running +\d+ +0 +0\n", r"kernel: \d+ processes, \d+ threads\n",
+                r"\nlogd +running\nuart16550 +running\nmsh +running\n",
+                r"frames|memory|slab"]),
+    # kill: init restarts logd (restart=always), which serves `log` again.
+    shell_case("kill_restarts_service",
+               [(SERVICES_UP, b"kill logd\r"),
+                (r"init: logd: killed[\s\S]*?init: logd: published 'log'", b"log 5\r"),
+                (r"msh> ", b"ps\r")],
+               [r"init: logd: killed\n", r"init: logd: restarting in 100 ms\n",
+                r"logd +running +\d+ +1 +-?\d+\n", r"\[ +\d+\.\d{3}\] +\w+ +\S+: "],
+               forbid=[r"no 'log' service"]),
+    # The console driver killed: init restarts it and publishes a new
+    # `console`; msh's calls fail, it ends and init starts a fresh one.
+    shell_case("console_driver_restart",
+               [(SERVICES_UP, b"kill uart16550\r"),
+                (r"init: uart16550: killed[\s\S]*?init: msh: running[\s\S]*?msh> ",
+                 b"echo back-again\r")],
+               [r"init: uart16550: restarting in \d+ ms\n",
+                r"init: uart16550: killed[\s\S]*init: uart16550: published 'console'"
+                r"[\s\S]*MantraOS msh: type help\n", r"\nback-again\n"]),
+    # A service crashing at start is backed off, then failed; the rest run.
+    shell_case("crash_at_start_failed",
+               [(r"init: crasher: failed", b"ps\r")],
+               [r"init: crasher: faulted: page fault at 0 ",
+                r"init: crasher: restarting in 10 ms\n", r"init: crasher: restarting in 40 ms\n",
+                r"init: crasher: failed: 3 restarts within 60000 ms, giving up\n",
+                r"crasher +failed +0 +3 ", r"msh +running +\d+ +0 +0\n"],
+               config=SHELL_MANIFEST, forbid=[r"init: (logd|uart16550|msh): .*(faulted|failed)"]),
+    # A malformed IDL message (list with bits beyond its index) is refused
+    # by init's generated dispatch with an error; init keeps serving.
+    shell_case("bad_message_refused",
+               [(r"init: garbage: exited", b"services\r")],
+               [r"testsvc: malformed init call refused: INVALID_ARGS\n",
+                r"testsvc: init still serves: list\(0\) = logd\n",
+                r"init: garbage: exited with code 0\n", r"\ngarbage +stopped\n"],
+               config=SHELL_MANIFEST),
     # The system-call fuzzer (user/sysfuzz) as init: a bounded campaign of
     # random calls from unprivileged worker trees, the kernel's invariant
     # checker between batches, a leak check at the end.  `make fuzz` runs

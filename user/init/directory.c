@@ -68,7 +68,7 @@ static mt_status_t dir_lookup(void *ctx, uint64_t badge,
 	for (uint32_t g = 0; g < m->ngrants; g++)
 		if (m->grants[g].kind != MF_GRANT_SERVICE &&
 		    strcmp(m->grants[g].name, q->name) == 0)
-			return MT_ERR_NOT_SUPPORTED;    /* hardware: not yet */
+			return MT_ERR_NOT_SUPPORTED;    /* hardware: in the start-up block */
 	if (!mf_grants(m, q->name))
 		return MT_ERR_NOT_FOUND;
 	if (strcmp(q->name, "init") == 0)
@@ -104,32 +104,40 @@ static mt_status_t dir_list(void *ctx, uint64_t badge,
 	return MT_ERR_NOT_FOUND;
 }
 
-static mt_status_t dir_publish(void *ctx, uint64_t badge,
-			       const struct namespace_publish_in *q)
+mt_status_t dir_publish_for(struct init *in, uint32_t i, const char *name,
+			    mt_handle_t service)
 {
-	struct init *in = ctx;
-	uint32_t i = dir_caller(badge);
 	struct published *free_slot = NULL;
 
-	if (!mf_provides(in->svc[i].mf, q->name) || strcmp(q->name, "init") == 0) {
-		mt_handle_drop(q->service);
+	if (!mf_provides(in->svc[i].mf, name) || strcmp(name, "init") == 0) {
+		mt_handle_drop(service);
 		return MT_ERR_ACCESS_DENIED;
 	}
-	if (dir_find(in, q->name)) {
-		mt_handle_drop(q->service);
+	if (dir_find(in, name)) {
+		mt_handle_drop(service);
 		return MT_ERR_ALREADY_EXISTS;
 	}
 	for (uint32_t k = 0; k < INIT_PUBLISHED_MAX && !free_slot; k++)
 		if (!in->pub[k].used)
 			free_slot = &in->pub[k];
 	/* Never full: at most MF_LIST_MAX provides per service. */
-	strcpy(free_slot->name, q->name);
-	free_slot->service = q->service;
+	strcpy(free_slot->name, name);
+	free_slot->service = service;
 	free_slot->owner = i;
 	free_slot->used = true;
-	printf("init: %s: published '%s'\n", in->svc[i].mf->name, q->name);
-	svc_advance(in);        /* its dependents may be ready now */
+	printf("init: %s: published '%s'\n", in->svc[i].mf->name, name);
 	return MT_OK;
+}
+
+static mt_status_t dir_publish(void *ctx, uint64_t badge,
+			       const struct namespace_publish_in *q)
+{
+	struct init *in = ctx;
+	mt_status_t st = dir_publish_for(in, dir_caller(badge), q->name, q->service);
+
+	if (st >= 0)
+		svc_advance(in);        /* its dependents may be ready now */
+	return st;
 }
 
 static const struct namespace_ops dir_ops = {

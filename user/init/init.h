@@ -42,6 +42,8 @@ struct svc {
 	bool bad;
 	mt_handle_t process;        /* RUNNING only */
 	mt_handle_t ns;             /* our badged namespace handle for it */
+	mt_handle_t ioports;        /* carved from our root resources for its */
+	mt_handle_t irqs;           /* hardware grants (startup), or 0 */
 	uint64_t koid;
 	uint32_t gen;               /* watch generation: stale packets differ */
 	uint32_t restarts;
@@ -112,6 +114,11 @@ bool dir_ready(const struct init *in, uint32_t i);
 
 /* Withdraw what service i published (its process ended). */
 void dir_withdraw(struct init *in, uint32_t i);
+
+/* Publish `service` (ours from now on) as `name` for service i, which
+ * provides it; no dependents are started from here. */
+mt_status_t dir_publish_for(struct init *in, uint32_t i, const char *name,
+			    mt_handle_t service) MT_WARN_UNUSED;
 
 /* Serve one namespace call of service i. */
 void dir_dispatch(struct init *in, uint32_t i, const struct mt_ipc_msg *m,

@@ -30,6 +30,47 @@ static void svc_set(struct svc *s, enum init_state state)
 	s->since = mt_clock_get();
 }
 
+/* A hardware grant (ioport:LO-HI, irq:N): carve it from our root
+ * resources (startup.ioports / .irqs) for the service's start-up block.
+ * One of each kind per service; we keep the carved handle, so every run
+ * of the service gets a duplicate. */
+static void svc_carve(struct svc *s, const struct mf_grant *g)
+{
+	const struct mt_startup *self = mt_startup();
+	bool ports = g->kind == MF_GRANT_IOPORT;
+	mt_handle_t root = ports ? self->ioports : self->irqs;
+	mt_handle_t *out = ports ? &s->ioports : &s->irqs;
+	mt_status_t st;
+
+	if (g->kind == MF_GRANT_SERVICE)
+		return;
+	if (*out) {
+		printf("init: %s: grant %s not available (one %s grant per "
+		       "service)\n", s->mf->name, g->name, ports ? "ioport" : "irq");
+		return;
+	}
+	if (!root) {
+		printf("init: %s: grant %s not available (we hold no %s "
+		       "resource)\n", s->mf->name, g->name,
+		       ports ? "I/O-port" : "interrupt-line");
+		return;
+	}
+	st = mt_resource_carve(root, (uint32_t)g->lo, (uint32_t)(g->hi - g->lo + 1), out);
+	if (st < 0) {
+		*out = MT_HANDLE_INVALID;
+		printf("init: %s: grant %s not available: %s\n", s->mf->name,
+		       g->name, mt_status_str(st));
+	}
+}
+
+/* Whether service i is a driver: it has hardware and provides a name.
+ * Init then creates the endpoint it serves (startup.endpoint) and
+ * publishes it under its first provides= name itself. */
+static bool svc_is_driver(const struct svc *s)
+{
+	return (s->ioports || s->irqs) && s->mf->nprovides > 0;
+}
+
 mt_status_t svc_init(struct init *in)
 {
 	mt_handle_t h;
@@ -51,10 +92,7 @@ mt_status_t svc_init(struct init *in)
 			return st;
 		svc_set(s, s->bad ? INIT_STATE_FAILED : INIT_STATE_STARTING);
 		for (uint32_t g = 0; g < s->mf->ngrants; g++)
-			if (s->mf->grants[g].kind != MF_GRANT_SERVICE)
-				printf("init: %s: grant %s not available (hardware "
-				       "resources are not supported yet)\n",
-				       s->mf->name, s->mf->grants[g].name);
+			svc_carve(s, &s->mf->grants[g]);
 	}
 	return MT_OK;
 }
@@ -84,6 +122,7 @@ static mt_status_t svc_spawn(struct init *in, uint32_t i)
 	struct mt_spawn_result res;
 	struct mt_object_info info;
 	struct bootfs_file file;
+	mt_handle_t ep = MT_HANDLE_INVALID, send;
 	mt_status_t st;
 
 	st = mt_bootfs_file(s->mf->binary, &file);
@@ -97,16 +136,40 @@ static mt_status_t svc_spawn(struct init *in, uint32_t i)
 	args.debuglog = self->debuglog;
 	args.args = s->mf->args[0] ? s->mf->args : NULL;
 	args.ns = s->ns;
+	args.ioports = s->ioports;
+	args.irqs = s->irqs;
+	if (svc_is_driver(s)) {
+		st = mt_endpoint_create(&ep);
+		if (st < 0)
+			return st;
+		args.endpoint = ep;
+	}
 	st = mt_spawn(&args, &res);
-	if (st < 0)
+	if (st < 0) {
+		if (ep)
+			mt_handle_drop(ep);
 		return st;
+	}
 	s->gen++;
 	st = mt_port_watch(in->port, res.process, MT_SIGNAL_TERMINATED,
 			   i | ((uint64_t)s->gen << 8), MT_PORT_ONCE);
 	if (st < 0) {
 		(void)mt_task_kill(res.process);
 		mt_spawn_release(&res);
+		if (ep)
+			mt_handle_drop(ep);
 		return st;
+	}
+	/* A driver's endpoint: the child alone receives on it (its calls
+	 * fail with MT_ERR_PEER_CLOSED once it is gone); we publish the
+	 * sending side, withdrawn when the process ends. */
+	if (ep) {
+		st = mt_handle_replace(ep, SVC_ENDPOINT_RIGHTS, &send);
+		if (st >= 0)
+			st = dir_publish_for(in, i, s->mf->provides[0], send);
+		if (st < 0)
+			printf("init: %s: cannot publish '%s': %s\n", s->mf->name,
+			       s->mf->provides[0], mt_status_str(st));
 	}
 	s->process = res.process;
 	res.process = MT_HANDLE_INVALID;

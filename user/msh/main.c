@@ -2,6 +2,11 @@
  * msh: reads command lines from the console in its namespace and runs
  * them (docs/init.md#msh).  Without a console it has nothing to talk
  * through and exits with status 1.
+ *
+ * Argument bench=1 (tools/bench.py): once its banner is written, before
+ * the first prompt, log `BENCH boot_to_shell N insns`, N the monotonic time since
+ * kernel entry in ns (the kernel's clock starts at entry); under QEMU's
+ * -icount shift=0 one ns is one guest instruction.
  */
 #include <string.h>
 
@@ -39,6 +44,7 @@ int main(void)
 	static struct msh sh;
 	static const struct mt_stream_ops ops = { .write = term_write };
 	mt_status_t st;
+	bool bench;
 	int n;
 
 	st = mt_ipc_buffer_alloc(&sh.term.buf);
@@ -55,7 +61,18 @@ int main(void)
 		return 1;
 	setvbuf(sh.term.out, NULL, _IOFBF, 1024);
 	fputs("MantraOS msh: type help\n", sh.term.out);
+	bench = mt_startup_arg_u64("bench", 0) != 0;
 	while (!sh.quit) {
+		if (bench) {
+			fflush(sh.term.out);     /* the banner is out */
+			/* Under -icount the clock counts instructions, and
+			 * idle time on top: take that off. */
+			struct mt_kernel_stats ks = { 0 };
+			(void)mt_debug_stats(mt_startup()->debuglog, &ks);
+			mt_log("BENCH boot_to_shell %lld insns\n",
+			       (long long)(mt_clock_get() - ks.idle_ns));
+			bench = false;
+		}
 		n = msh_line_read(&sh.term, &sh.line);
 		if (n == MSH_LINE_EOF)
 			break;

@@ -71,6 +71,12 @@ mt_status_t fz_spawn_worker(const struct fz_spawn *req, struct mt_spawn_result *
 		st = MT_ERR_NO_RESOURCES;
 	if (st >= 0 && req->quota)
 		st = mt_process_set_quota(out->process, req->quota);
+	/* Workers may not outrank the controller (their random
+	 * thread_set_sched calls would otherwise starve it on every CPU):
+	 * a tree's ceiling is the default priority, inherited below. */
+	if (st >= 0 && !req->depth)
+		st = mt_process_set_sched_ceiling(out->process, MT_SCHED_NORMAL,
+						  MT_PRIORITY_DEFAULT);
 	if (st >= 0)
 		st = mt_vm_map(out->aspace, FZ_STATS_ADDR, req->statsmem, 0, MT_PAGE_SIZE,
 			       MT_PROT_READ | MT_PROT_WRITE | MT_MAP_FIXED);

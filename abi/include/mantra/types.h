@@ -286,8 +286,9 @@ struct mt_kernel_stats {
 	uint64_t live_processes;
 	uint64_t heap_bytes;        /* kmalloc/slab bytes in use */
 	uint64_t live_caps;         /* capabilities (handles, in flight, mapped) */
+	int64_t idle_ns;            /* time every CPU spent halted, summed */
 };
-_Static_assert(sizeof(struct mt_kernel_stats) == 56, "mt_kernel_stats layout");
+_Static_assert(sizeof(struct mt_kernel_stats) == 64, "mt_kernel_stats layout");
 
 /* A process's kernel-memory quota (mt_process_quota; docs/security.md). */
 struct mt_quota_info {

@@ -16,7 +16,7 @@
 
 #define TIMER_HZ        100
 #define PIT_HZ          1193182
-#define CALIBRATE_MS    10
+#define CALIBRATE_MS    2      /* 2,386 PIT counts: 0.05% */
 
 #define APIC_ID         0x020
 #define APIC_TPR        0x080

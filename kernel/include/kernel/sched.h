@@ -165,6 +165,10 @@ struct thread *sched_current_of(unsigned cpu);
 /* Is t the current thread of some CPU? */
 bool sched_running(const struct thread *t);
 
+/* Nanoseconds every CPU spent halted in its idle loop, summed (under
+ * -icount, time that passed without instructions: boot_to_shell). */
+mt_time_t sched_idle_ns(void);
+
 /* Per-CPU figures (for tests and the checker). */
 struct sched_cpu_stats {
 	uint64_t switches;

@@ -9,10 +9,16 @@
  *   mode=publish name=X [delay=MS]
  *                               publish a fresh endpoint as X, then sleep
  *   mode=lookup names=A,B,...   exit with bit i set if name i was found
+ *   mode=garbage                send init (grant=init) a malformed list
+ *                               call, say how it was refused, then check
+ *                               that init still answers; exit 0 if so
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include <idl/init.h>
 #include <libmantra/ns.h>
 
 static void svc_sleep_ms(uint64_t ms)
@@ -51,6 +57,30 @@ static int svc_publish(struct mt_ipc_buffer *buf)
 		svc_sleep_ms(1000);
 }
 
+static int svc_garbage(struct mt_ipc_buffer *buf)
+{
+	struct mt_ipc_msg m = { 0 }, rep;
+	struct init_list_out out;
+	mt_handle_t init;
+	mt_status_t st;
+
+	if (mt_ns_lookup(buf, "init", &init) < 0)
+		return 2;
+	/* list(index) with bits set beyond its 32-bit index. */
+	m.info = MT_IPC_INFO(INIT_LIST_LABEL, 0, 0);
+	m.w[0] = 0xdeadbeef00000000ull;
+	st = mt_call(init, &m, &rep);
+	if (st >= 0)
+		st = idl_reply_status(&rep, buf);
+	printf("testsvc: malformed init call refused: %s\n", mt_status_str(st));
+	if (st >= 0)
+		return 3;
+	st = init_list(init, buf, 0, &out);
+	printf("testsvc: init still serves: list(0) = %s\n",
+	       st >= 0 ? out.name : mt_status_str(st));
+	return st >= 0 ? 0 : 4;
+}
+
 int main(void)
 {
 	struct mt_ipc_buffer *buf;
@@ -72,5 +102,7 @@ int main(void)
 		return svc_publish(buf);
 	if (strcmp(mode, "lookup") == 0)
 		return svc_lookup(buf);
+	if (strcmp(mode, "garbage") == 0)
+		return svc_garbage(buf);
 	return 255;
 }
