@@ -71,7 +71,7 @@ static void thread_links_init(struct thread *t)
  * stack and is the current thread whenever nothing else is. */
 void thread_init_idle_cpu(unsigned cpu)
 {
-	struct percpu *c = percpu();
+	struct percpu *c = &percpu_area[cpu];
 	struct thread *t = &idle_threads[cpu];
 
 	object_init(&t->obj, MT_OBJ_THREAD, &thread_ops);

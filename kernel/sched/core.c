@@ -80,6 +80,10 @@ void sched_start_cpus(void)
 {
 	if (ncpus < 2)
 		return;
+	/* Every CPU has its idle thread as current before anything can be
+	 * placed on it (place() reads the target's current). */
+	for (unsigned c = 1; c < ncpus; c++)
+		thread_init_idle_cpu(c);
 	arch_smp_activate();
 	__atomic_store_n(&cpus_go, true, __ATOMIC_RELEASE);
 	arch_send_ipi_others(ARCH_IPI_RESCHEDULE);
@@ -91,7 +95,6 @@ __noreturn void sched_cpu_main(unsigned cpu)
 		arch_wait_for_interrupt();
 	arch_irq_disable();
 	bkl_acquire();
-	thread_init_idle_cpu(cpu);
 	arch_cpu_smp_enter();
 	rq_of(cpu)->account_from = time_now();
 	arch_timer_oneshot(SCHED_TICK_NS);

@@ -133,8 +133,9 @@ void thread_user_return(void);
 uint64_t thread_live_count(void);
 
 /* Boot: turn the running boot context into the boot CPU's idle thread
- * (and set up the thread cache); thread_init_idle_cpu() does the first
- * part on another CPU. */
+ * (and set up the thread cache); thread_init_idle_cpu() makes CPU cpu's
+ * idle thread its current one (the boot CPU does it for every other CPU
+ * before they schedule, so each has a current thread from then on). */
 void thread_init_idle(void);
 void thread_init_idle_cpu(unsigned cpu);
 
