@@ -62,7 +62,7 @@ def run(build, name, config, smp=1):
     with tempfile.TemporaryDirectory(prefix="mantra-bench-") as tmp:
         img = run_tests.make_variant(os.path.join(build, "mantra.img"), case, tmp)
         # The shell boot never ends by itself: stop at its figure.
-        stop = r"BENCH boot_to_shell \d+" if name == "bench-shell" else None
+        stop = r"BENCH boot_to_shell \d+ insns" if name == "bench-shell" else None
         return qemu.boot(img, timeout=600, extra=["-icount", "shift=0"], stop_on=stop,
                          log_path=os.path.join(build, name + ".log"), smp=smp)
 
