@@ -8,7 +8,6 @@
 
 bool bkl_on;
 volatile int32_t bkl_owner = BKL_FREE;     /* isr.S frees it too */
-static uint64_t acquired, contended;
 
 /* A CPU waiting this long for the lock is deadlocked (kernel paths are
  * short): panic with every CPU's backtrace rather than hang. */
@@ -34,7 +33,6 @@ void bkl_acquire(void)
 {
 	struct percpu *c;
 	irqstate_t s;
-	bool waited = false;
 	int64_t since = 0;
 
 	if (!bkl_on)
@@ -52,7 +50,6 @@ void bkl_acquire(void)
 		if (__atomic_compare_exchange_n(&bkl_owner, &expected, (int32_t)c->cpu,
 						false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
-		waited = true;
 		arch_irq_restore(s);            /* interrupts may come in here */
 		arch_cpu_poll_calls();
 		bkl_watchdog(&since);
@@ -60,8 +57,6 @@ void bkl_acquire(void)
 		s = arch_irq_save();
 	}
 	c->bkl_depth = 1;
-	acquired++;
-	contended += waited;
 	arch_irq_restore(s);
 }
 
@@ -78,15 +73,4 @@ void bkl_release(void)
 	if (--c->bkl_depth == 0)
 		__atomic_store_n(&bkl_owner, BKL_FREE, __ATOMIC_RELEASE);
 	arch_irq_restore(s);
-}
-
-bool bkl_held(void)
-{
-	return !bkl_on || bkl_owner == (int32_t)percpu()->cpu;
-}
-
-void bkl_get_stats(struct bkl_stats *out)
-{
-	out->acquired = acquired;
-	out->contended = contended;
 }

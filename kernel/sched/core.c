@@ -121,15 +121,6 @@ bool sched_running(const struct thread *t)
 	return t->state == THREAD_RUNNING && t->cpu < ncpus && current_of(t->cpu) == t;
 }
 
-void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out)
-{
-	struct run_queue *rq = rq_of(cpu);
-
-	out->switches = rq->switches;
-	out->steals = rq->steals;
-	out->queued = rq->queued;
-}
-
 /* Make `cpu` look at its run queue (it is not this one). */
 static void kick(unsigned cpu)
 {
@@ -139,7 +130,7 @@ static void kick(unsigned cpu)
 
 void sched_poke(struct thread *t)
 {
-	if (t->state == THREAD_RUNNING && t->cpu != arch_cpu_id() && t->cpu < ncpus)
+	if (sched_running(t) && t != thread_current())
 		kick(t->cpu);
 }
 
@@ -418,7 +409,6 @@ static struct thread *steal(struct run_queue *rq)
 	if (!busiest || !(t = policy->steal(busiest, rq->cpu)))
 		return NULL;
 	busiest->queued--;
-	rq->steals++;
 	return t;
 }
 
@@ -443,9 +433,9 @@ void schedule(void)
 	next = policy->pick_next(rq);
 	if (next)
 		rq->queued--;
-	else if (ncpus > 1 && !(next = steal(rq)))
-		next = cpu->idle;
-	else if (!next)
+	else if (ncpus > 1)
+		next = steal(rq);
+	if (!next)
 		next = cpu->idle;
 	assert(next->sc);               /* ipc_fast.S donates it as it is */
 	next->state = THREAD_RUNNING;
@@ -456,7 +446,6 @@ void schedule(void)
 	}
 	if (next == prev)
 		return;
-	rq->switches++;
 	cpu->current = next;
 	arch_context_switch(prev, next);
 	/* Back on prev, later. */

@@ -36,14 +36,5 @@ extern uint32_t watchdog_seconds;
 void bkl_acquire(void);
 /* Drop one hold; the last one releases the lock. */
 void bkl_release(void);
-/* Does this CPU hold it?  (Always true with the lock off.) */
-bool bkl_held(void);
-
-/* Statistics for the tests: acquisitions and how many had to wait. */
-struct bkl_stats {
-	uint64_t acquired;
-	uint64_t contended;
-};
-void bkl_get_stats(struct bkl_stats *out);
 
 #endif /* KERNEL_BKL_H */

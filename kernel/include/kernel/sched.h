@@ -114,8 +114,6 @@ struct run_queue {
 	mt_time_t account_from;         /* the current thread runs since */
 	mt_time_t next_tick;
 	mt_time_t timer_at;             /* the timer is programmed for */
-	uint64_t switches;
-	uint64_t steals;                /* threads pulled from other CPUs */
 };
 
 struct sched_policy {
@@ -169,13 +167,6 @@ bool sched_running(const struct thread *t);
  * -icount, time that passed without instructions: boot_to_shell). */
 mt_time_t sched_idle_ns(void);
 
-/* Per-CPU figures (for tests and the checker). */
-struct sched_cpu_stats {
-	uint64_t switches;
-	uint64_t steals;
-	uint32_t queued;
-};
-void sched_cpu_stats(unsigned cpu, struct sched_cpu_stats *out);
 uint32_t sched_policy_id(void);
 
 /* The level of a context: idle 0, normal 1 + priority, real-time
